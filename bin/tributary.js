@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The CLI entry point: the compiled program lives in dist/ (built by `npm install` through `prepare`).
+import { main } from '../dist/cli/main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error) => { console.error(error instanceof Error ? error.message : error); process.exitCode = 1; },
+);

@@ -1,0 +1,113 @@
+import type { ServiceCall } from '../../model/call.js';
+import type { BatchResource, SpanBatch } from '../../model/span-batch.js';
+
+/**
+ * The storage seam. Every backend (DuckDB, ClickHouse, memory) implements `Storage` and passes the
+ * conformance suite in `storage/conformance`. Ids cross this seam as lower-case hex strings; times
+ * as `bigint` nanoseconds since the Unix epoch.
+ *
+ * Errors: every method rejects with a `StorageError` (carrying the backend's statement where there
+ * is one) and never half-applies a write: a rejected append or replace leaves the store as before.
+ */
+export interface Storage extends SpanWriter, CallWriter, TraceReader, CallReader {
+  readonly capabilities: StorageCapabilities;
+  /** Flushes and releases everything; later calls reject. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StorageCapabilities {
+  /** The backend's name, for logs and /metrics. */
+  readonly backend: string;
+  /** Whether data survives a process restart (false for `memory`). */
+  readonly persistent: boolean;
+}
+
+/** A committed span append: the sequence number the store gave the batch. */
+export interface AppendResult {
+  /** Strictly increasing across appends to one store, across restarts. */
+  readonly seq: bigint;
+}
+
+export interface SpanWriter {
+  /**
+   * Stores every span of `batch`, with its resource and scope. Resolves only once the spans are
+   * durable: a process crash (kill -9) after resolution loses none of them. Concurrent calls may
+   * share one commit (group commit). Not idempotent: appending the same span twice stores it
+   * twice; readers collapse exact duplicates (same trace id, span id and payload).
+   * The store copies what it keeps; the caller may reuse the batch's buffers after resolution.
+   */
+  appendSpans(batch: SpanBatch): Promise<AppendResult>;
+
+  /** Deletes spans and calls that started before `cutoffUnixNano` (retention). Resolves with the number of spans deleted. */
+  deleteBefore(cutoffUnixNano: bigint): Promise<number>;
+}
+
+export interface CallWriter {
+  /**
+   * Atomically replaces all calls of `traceId` with `calls` (which all belong to that trace) and
+   * records that they were derived from the trace's spans up to append `derivedSeq`. Idempotent:
+   * replacing twice with the same calls leaves one copy. Durable on resolution.
+   */
+  replaceTraceCalls(traceId: string, calls: readonly ServiceCall[], derivedSeq: bigint): Promise<void>;
+
+  /**
+   * Traces whose stored spans are newer than their derived calls (spans appended after the last
+   * `replaceTraceCalls` of the trace, or never derived), among appends after `afterSeq`. Used at
+   * start-up to re-derive what a crash left behind. Unordered.
+   */
+  tracesNeedingDerivation(afterSeq: bigint): Promise<string[]>;
+
+  /** A sequence number below which every trace is known to be derived (0n when none was recorded). */
+  getDerivedWatermark(): Promise<bigint>;
+  setDerivedWatermark(seq: bigint): Promise<void>;
+}
+
+/** A span as stored: the query columns plus the lossless OTLP protobuf `Span` payload. */
+export interface StoredSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** '' for a root span. */
+  readonly parentSpanId: string;
+  readonly resourceId: string;
+  readonly scopeId: string;
+  readonly name: string;
+  readonly kind: number;
+  readonly startTimeUnixNano: bigint;
+  readonly endTimeUnixNano: bigint;
+  readonly statusCode: number;
+  readonly statusMessage: string;
+  /** The OTLP protobuf `Span` message. Owned by the caller. */
+  readonly payload: Uint8Array;
+  /** The append that stored it. */
+  readonly seq: bigint;
+}
+
+export interface StoredTrace {
+  /** Exact duplicates collapsed; ordered by start time, then span id. Empty when the trace is unknown. */
+  readonly spans: readonly StoredSpan[];
+  /** Every resource and scope the spans reference, by hex id (resources: protobuf bytes + decoded attributes). */
+  readonly resources: ReadonlyMap<string, BatchResource>;
+  readonly scopes: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface TraceReader {
+  /** All spans of one trace. Resolves with empty `spans` for an unknown trace. */
+  getTrace(traceId: string): Promise<StoredTrace>;
+}
+
+export interface CallReader {
+  /** The calls of one trace, ordered by start time, then call id. Empty for an unknown trace. */
+  getTraceCalls(traceId: string): Promise<ServiceCall[]>;
+}
+
+/** A backend failure, with the statement that failed where there is one. */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    message: string,
+    readonly statement?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
