@@ -38,6 +38,8 @@ export interface ServiceCall {
   /**
    * The calls from the trace root down to this call's caller (excluding this call). Empty: the
    * request started here. A first entry of kind `unknown`: the starting span's parent never arrived.
+   * Bounded: past `DEFAULT_MAX_PATH_LENGTH` (128) calls the root end is cut, so the last entries
+   * (the nearest callers) always stay and `path.at(-1)` is always the caller.
    */
   readonly path: readonly PathEntry[];
   /** `http.request.header.referer` of the first service call of the path, else the page URL of the root user action. */

@@ -42,13 +42,34 @@ export interface SpanWriter {
   deleteBefore(cutoffUnixNano: bigint): Promise<number>;
 }
 
+/** The derived calls of one trace, as the assembler hands them to the store. */
+export interface TraceCalls {
+  readonly traceId: string;
+  /** Every call of the trace (possibly none). */
+  readonly calls: readonly ServiceCall[];
+  /** The calls were derived from the trace's spans up to and including this append. */
+  readonly derivedSeq: bigint;
+  /**
+   * True when the caller knows the store holds no calls of this trace yet (its first derivation
+   * in this process and not a recovery), so the store may skip deleting old rows. When unsure: false.
+   */
+  readonly firstDerivation: boolean;
+}
+
 export interface CallWriter {
   /**
-   * Atomically replaces all calls of `traceId` with `calls` (which all belong to that trace) and
-   * records that they were derived from the trace's spans up to append `derivedSeq`. Idempotent:
-   * replacing twice with the same calls leaves one copy. Durable on resolution.
+   * For each entry, atomically replaces all stored calls of `traceId` with `calls` and records
+   * `derivedSeq`; all entries commit together or not at all. Idempotent: replacing twice with the
+   * same calls leaves one copy. Durable on resolution.
    */
-  replaceTraceCalls(traceId: string, calls: readonly ServiceCall[], derivedSeq: bigint): Promise<void>;
+  replaceTraceCalls(entries: readonly TraceCalls[]): Promise<void>;
+
+  /**
+   * Which of `traceIds` have a recorded derivation (a `replaceTraceCalls` entry, even with no
+   * calls). The assembler asks before deriving a trace it did not see from its first span, so a
+   * late span re-derives the whole stored trace instead of replacing its calls with a fragment.
+   */
+  derivedTraces(traceIds: readonly string[]): Promise<Set<string>>;
 
   /**
    * Traces whose stored spans are newer than their derived calls (spans appended after the last

@@ -1,0 +1,61 @@
+import { parseChain } from '../analysis/chain.js';
+import { SERVICE_KINDS, type ServiceKind } from '../model/service.js';
+import type { ChainStep } from '../storage/api/call-queries.js';
+import { parseWindow, type Window } from '../query/time.js';
+
+/** Query parameters as they arrive (REST query string, or CLI flags mapped onto the same names). */
+export type Params = Readonly<Record<string, string | undefined>>;
+
+/** A 400 that names the parameter (DESIGN.md §4). */
+export class ParamError extends Error {
+  override readonly name = 'ParamError';
+  constructor(readonly parameter: string, message: string) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+export function windowParam(params: Params, nowMs: number): Window {
+  const parsed = parseWindow(params.from, params.to, nowMs);
+  if (!parsed.ok) throw new ParamError(parsed.parameter, parsed.error);
+  return parsed.window;
+}
+
+export function kindParam(params: Params): ServiceKind | undefined {
+  const kind = params.kind;
+  if (kind === undefined || kind === '') return undefined;
+  if (!(SERVICE_KINDS as readonly string[]).includes(kind)) throw new ParamError('kind', `one of ${SERVICE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  return kind as ServiceKind;
+}
+
+export function chainParam(params: Params, name = 'chain'): ChainStep[] | undefined {
+  const text = params[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  const parsed = parseChain(text);
+  if (!parsed.ok) throw new ParamError(name, parsed.error);
+  return parsed.steps;
+}
+
+export function optionalText(params: Params, name: string): string | undefined {
+  const value = params[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function numberParam(params: Params, name: string, options: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+  const text = params[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  const { min = -Infinity, max = Infinity, integer = false } = options;
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ParamError(name, `expected ${integer ? 'a whole number' : 'a number'} ${range}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+export function booleanParam(params: Params, name: string): boolean | undefined {
+  const text = params[name];
+  if (text === undefined || text === '') return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new ParamError(name, `expected true or false, got ${JSON.stringify(text)}`);
+}

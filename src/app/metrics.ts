@@ -1,0 +1,92 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Tributary's own Prometheus metrics, one registry per server so tests can run several. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly spansReceived = new Counter({
+    name: 'tributary_spans_received_total',
+    help: 'Spans received in OTLP requests that decoded.',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
+  readonly spansAccepted = new Counter({
+    name: 'tributary_spans_accepted_total',
+    help: 'Spans committed to the store.',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
+  readonly spansRejected = new Counter({
+    name: 'tributary_spans_rejected_total',
+    help: 'Spans refused: invalid (partial success), undecodable request, or backpressure.',
+    labelNames: ['transport', 'reason'],
+    registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: 'tributary_otlp_requests_total',
+    help: 'OTLP export requests by outcome.',
+    labelNames: ['transport', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly queuedSpans = new Gauge({
+    name: 'tributary_ingest_queue_spans',
+    help: 'Spans accepted for writing but not yet committed.',
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'tributary_commit_latency_seconds',
+    help: 'Time from handing a batch to the store to its durable commit.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly liveTraces = new Gauge({
+    name: 'tributary_assembler_live_traces',
+    help: 'Traces the assembler holds, waiting for their settle window.',
+    registers: [this.registry],
+  });
+  readonly liveSpans = new Gauge({
+    name: 'tributary_assembler_live_spans',
+    help: 'Span skeletons the assembler holds.',
+    registers: [this.registry],
+  });
+  readonly tracesDerived = new Counter({
+    name: 'tributary_traces_derived_total',
+    help: 'Trace derivations written (first derivations and re-derivations).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly callsWritten = new Counter({
+    name: 'tributary_calls_written_total',
+    help: 'Service calls written to the store.',
+    registers: [this.registry],
+  });
+  readonly traceAnomalies = new Counter({
+    name: 'tributary_trace_anomalies_total',
+    help: 'Hostile structures found while deriving calls (cycles, self-parents, duplicate ids, ...).',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly spansTruncated = new Counter({
+    name: 'tributary_trace_spans_truncated_total',
+    help: 'Spans stored but left out of call derivation because their trace exceeded maxSpansPerTrace.',
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'tributary_store_errors_total',
+    help: 'Store operations that failed.',
+    labelNames: ['operation'],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

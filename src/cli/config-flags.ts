@@ -1,0 +1,23 @@
+import type { TributaryConfig } from '../config/config.js';
+import { loadConfig, type ConfigOverrides } from '../config/load.js';
+
+/** Loads the configuration for a command, printing warnings and errors to stderr. Undefined on errors. */
+export function loadConfigOrExplain(flags: ConfigOverrides & { config?: string }): TributaryConfig | undefined {
+  const { config: configFile, ...overrides } = flags;
+  const result = loadConfig({ ...(configFile ? { configFile } : {}), overrides });
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (!result.ok) {
+    for (const error of result.errors) process.stderr.write(`error: ${error}\n`);
+    return undefined;
+  }
+  return result.config;
+}
+
+/** Parses a whole number flag, or throws a message naming the flag. */
+export function intFlag(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a whole number, got "${value}"`);
+    return n;
+  };
+}

@@ -1,0 +1,227 @@
+import { deriveCalls, type DerivationOptions } from '../analysis/derive-calls.js';
+import type { Metrics } from '../app/metrics.js';
+import type { SpanSkeleton } from '../model/skeleton.js';
+import type { SpanBatch } from '../model/span-batch.js';
+import type { Storage, TraceCalls } from '../storage/api/storage.js';
+import { skeletonFromBatch, skeletonsFromStoredTrace, traceIdOf, type ServiceInfoCache } from './skeletons.js';
+
+export interface AssemblerOptions {
+  readonly storage: Storage;
+  readonly services: ServiceInfoCache;
+  readonly derivation: DerivationOptions;
+  readonly metrics: Metrics;
+  /** A trace idle this long is settled. 0 settles on the next tick. */
+  readonly settleMs: number;
+  readonly maxLiveSpans: number;
+  readonly maxSpansPerTrace: number;
+  readonly log: (message: string) => void;
+  /** Milliseconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+interface LiveTrace {
+  readonly traceId: string;
+  readonly spans: SpanSkeleton[];
+  lastSeenMs: number;
+  minSeq: bigint;
+  maxSeq: bigint;
+  /** True when stored spans of this trace may predate this live entry: derive from the store. */
+  hasHistory: boolean;
+}
+
+/** Settled traces processed per store round trip. */
+const SETTLE_CHUNK = 2_000;
+
+/**
+ * Keeps a skeleton of every live trace and, once a trace has been idle for the settle window,
+ * derives its service calls and replaces them in the store (DESIGN.md §1 "Assembler").
+ *
+ * Contract with the ingest pipeline: `add` is called with each batch right after the store
+ * committed it, in commit order. Because spans are stored before they are added here, a trace
+ * that was derived before (a late span, or a trace begun before a restart) is re-derived from the
+ * store, which then holds every span of it; a trace seen from its first span is derived from
+ * memory. Derivation failures keep the trace for the next tick: nothing acked is dropped.
+ */
+export class Assembler {
+  private readonly live = new Map<string, LiveTrace>();
+  /** Traces derived by this process, so a later span of one is known to need the store. */
+  private readonly derivedHere = new Set<string>();
+  private liveSpanCount = 0;
+  private lastAddedSeq = 0n;
+  private persistedWatermark = -1n;
+  private timer: NodeJS.Timeout | undefined;
+  private settling: Promise<void> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AssemblerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Adds the spans of a committed batch. Synchronous and cheap: the real work happens when traces settle. */
+  add(batch: SpanBatch, seq: bigint): void {
+    const now = this.now();
+    const { maxSpansPerTrace } = this.options;
+    for (let i = 0; i < batch.length; i++) {
+      const traceId = traceIdOf(batch, i);
+      let trace = this.live.get(traceId);
+      if (trace === undefined) {
+        trace = { traceId, spans: [], lastSeenMs: now, minSeq: seq, maxSeq: seq, hasHistory: this.derivedHere.has(traceId) };
+        this.live.set(traceId, trace);
+      }
+      trace.lastSeenMs = now;
+      if (seq > trace.maxSeq) trace.maxSeq = seq;
+      if (trace.spans.length >= maxSpansPerTrace) {
+        this.options.metrics.spansTruncated.inc();
+        continue;
+      }
+      trace.spans.push(skeletonFromBatch(batch, i, this.options.services));
+      this.liveSpanCount++;
+    }
+    if (seq > this.lastAddedSeq) this.lastAddedSeq = seq;
+    this.options.metrics.liveTraces.set(this.live.size);
+    this.options.metrics.liveSpans.set(this.liveSpanCount);
+  }
+
+  /** Starts settling on a timer. */
+  start(): void {
+    const tickMs = Math.max(50, Math.min(1_000, Math.floor(this.options.settleMs / 4)));
+    this.timer = setInterval(() => void this.tick(), tickMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and settles every live trace now. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** Settles every live trace now, whatever its idle time (import, shutdown, tests). */
+  async flush(): Promise<void> {
+    await this.settling;
+    while (this.live.size > 0) {
+      await this.settle([...this.live.keys()]);
+    }
+    await this.persistWatermark();
+  }
+
+  get liveTraceCount(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Re-derives traces whose stored spans are newer than their calls: what a crash between a
+   * commit and a settle left behind. Run once at start-up, before ingest begins.
+   */
+  async recover(): Promise<number> {
+    const { storage } = this.options;
+    const watermark = await storage.getDerivedWatermark();
+    const pending = await storage.tracesNeedingDerivation(watermark);
+    for (let i = 0; i < pending.length; i += SETTLE_CHUNK) {
+      const chunk = pending.slice(i, i + SETTLE_CHUNK);
+      await this.deriveFromStore(chunk, 'recovery');
+    }
+    return pending.length;
+  }
+
+  private tick(): void {
+    if (this.settling) return;
+    this.settling = this.settleDue()
+      .catch((error: unknown) => this.options.log(`assembler: settle failed, will retry: ${describe(error)}`))
+      .finally(() => {
+        this.settling = undefined;
+      });
+  }
+
+  private async settleDue(): Promise<void> {
+    const deadline = this.now() - this.options.settleMs;
+    const due: string[] = [];
+    // Map iteration is insertion order, which approximates first-seen order: evicting from the
+    // front under memory pressure settles the oldest traces first.
+    let overBudget = this.liveSpanCount - this.options.maxLiveSpans;
+    for (const trace of this.live.values()) {
+      if (trace.lastSeenMs <= deadline || overBudget > 0) {
+        due.push(trace.traceId);
+        overBudget -= trace.spans.length;
+      }
+    }
+    for (let i = 0; i < due.length; i += SETTLE_CHUNK) await this.settle(due.slice(i, i + SETTLE_CHUNK));
+    await this.persistWatermark();
+  }
+
+  /** Derives and writes the given live traces; on failure they stay live and are retried. */
+  private async settle(traceIds: readonly string[]): Promise<void> {
+    const traces = traceIds.map((id) => this.live.get(id)).filter((t): t is LiveTrace => t !== undefined);
+    const seqAtDerivation = traces.map((t) => t.maxSeq);
+    const unsure = traces.filter((t) => !t.hasHistory).map((t) => t.traceId);
+    const derivedBefore = unsure.length > 0 ? await this.options.storage.derivedTraces(unsure) : new Set<string>();
+    const fromMemory: TraceCalls[] = [];
+    const fromStore: string[] = [];
+    for (const trace of traces) {
+      if (trace.hasHistory || derivedBefore.has(trace.traceId)) fromStore.push(trace.traceId);
+      else fromMemory.push(this.derive(trace.traceId, trace.spans, trace.maxSeq, true));
+    }
+    if (fromMemory.length > 0) await this.write(fromMemory, 'settled');
+    if (fromStore.length > 0) await this.deriveFromStore(fromStore, 'late-span');
+    traces.forEach((trace, index) => {
+      trace.hasHistory = true;
+      this.derivedHere.add(trace.traceId);
+      // A span that arrived while the store was written keeps the trace live for another settle.
+      if (trace.maxSeq !== seqAtDerivation[index]) return;
+      this.live.delete(trace.traceId);
+      this.liveSpanCount -= trace.spans.length;
+    });
+    this.trimDerivedHere();
+    this.options.metrics.liveTraces.set(this.live.size);
+    this.options.metrics.liveSpans.set(this.liveSpanCount);
+  }
+
+  private async deriveFromStore(traceIds: readonly string[], reason: string): Promise<void> {
+    const { storage, services, maxSpansPerTrace } = this.options;
+    const entries: TraceCalls[] = [];
+    for (const traceId of traceIds) {
+      const stored = await storage.getTrace(traceId);
+      if (stored.spans.length === 0) continue;
+      const spans = skeletonsFromStoredTrace(stored, services, maxSpansPerTrace);
+      let maxSeq = 0n;
+      for (const span of stored.spans) if (span.seq > maxSeq) maxSeq = span.seq;
+      entries.push(this.derive(traceId, spans, maxSeq, false));
+    }
+    if (entries.length > 0) await this.write(entries, reason);
+  }
+
+  private derive(traceId: string, spans: readonly SpanSkeleton[], derivedSeq: bigint, firstDerivation: boolean): TraceCalls {
+    const { calls, anomalies } = deriveCalls(traceId, spans, this.options.derivation);
+    for (const anomaly of anomalies) this.options.metrics.traceAnomalies.inc({ type: anomaly.type });
+    return { traceId, calls, derivedSeq, firstDerivation };
+  }
+
+  private async write(entries: readonly TraceCalls[], reason: string): Promise<void> {
+    try {
+      await this.options.storage.replaceTraceCalls(entries);
+    } catch (error) {
+      this.options.metrics.storeErrors.inc({ operation: 'replaceTraceCalls' });
+      throw error;
+    }
+    this.options.metrics.tracesDerived.inc({ reason }, entries.length);
+    this.options.metrics.callsWritten.inc(entries.reduce((n, e) => n + e.calls.length, 0));
+  }
+
+  /** Everything appended at or below the watermark is derived: the oldest live trace bounds it. */
+  private async persistWatermark(): Promise<void> {
+    let watermark = this.lastAddedSeq;
+    for (const trace of this.live.values()) if (trace.minSeq - 1n < watermark) watermark = trace.minSeq - 1n;
+    if (watermark <= this.persistedWatermark) return;
+    await this.options.storage.setDerivedWatermark(watermark);
+    this.persistedWatermark = watermark;
+  }
+
+  /** The set only saves a store round trip; keeping it bounded matters more than keeping it whole. */
+  private trimDerivedHere(): void {
+    if (this.derivedHere.size > 1_000_000) this.derivedHere.clear();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

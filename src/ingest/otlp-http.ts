@@ -1,0 +1,137 @@
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IngestOutcome, IngestPipeline } from './pipeline.js';
+import { exportResponseJson, exportResponseProtobuf, statusJson, statusProtobuf } from './otlp-responses.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/** gRPC status codes used in `google.rpc.Status` bodies. */
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_UNAVAILABLE = 14;
+
+type Encoding = 'protobuf' | 'json';
+
+export interface OtlpHttpOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly pipeline: IngestPipeline;
+  readonly maxBodyBytes: number;
+}
+
+export interface RunningServer {
+  /** The port actually bound (differs from the requested one when that was 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * OTLP/HTTP receiver: `POST /v1/traces` with `application/x-protobuf` or `application/json`,
+ * optionally `Content-Encoding: gzip` (or `deflate`). Status codes per the OTLP/HTTP spec:
+ * 200 (with partial success when spans were rejected), 400 undecodable, 413 too large,
+ * 415 unsupported content type or encoding, 429/503 with `Retry-After` when it cannot take the
+ * request now. Error bodies are `google.rpc.Status` in the request's encoding.
+ */
+export async function startOtlpHttpReceiver(options: OtlpHttpOptions): Promise<RunningServer> {
+  const app = buildOtlpHttpApp(options);
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return { port, close: () => app.close() };
+}
+
+export function buildOtlpHttpApp(options: OtlpHttpOptions): FastifyInstance {
+  const { pipeline, maxBodyBytes } = options;
+  // Fastify enforces the limit on the compressed body; decompression enforces it again below.
+  const app = Fastify({ bodyLimit: maxBodyBytes, logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) {
+      return sendStatus(reply, 413, encoding, GRPC_RESOURCE_EXHAUSTED, `request body exceeds the limit of ${maxBodyBytes} bytes`);
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return sendStatus(reply, status, encoding, GRPC_INVALID_ARGUMENT, error.message);
+  });
+
+  app.post('/v1/traces', async (request, reply) => {
+    const encoding = encodingOf(request.headers['content-type']);
+    if (encoding === undefined) {
+      return sendStatus(reply, 415, 'json', GRPC_INVALID_ARGUMENT,
+        `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: use application/x-protobuf or application/json`);
+    }
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const body = await decompress(raw, request.headers['content-encoding'], maxBodyBytes);
+    if (!body.ok) return sendStatus(reply, body.status, encoding, GRPC_INVALID_ARGUMENT, body.message);
+
+    let outcome: IngestOutcome;
+    if (encoding === 'protobuf') {
+      outcome = await pipeline.ingestProtobuf(body.bytes, 'http');
+    } else {
+      let value: unknown;
+      try {
+        value = JSON.parse(body.bytes.toString('utf8'));
+      } catch (error) {
+        return sendStatus(reply, 400, encoding, GRPC_INVALID_ARGUMENT, `invalid JSON: ${(error as Error).message}`);
+      }
+      outcome = await pipeline.ingestJson(value, 'http');
+    }
+    return sendOutcome(reply, outcome, encoding);
+  });
+
+  return app;
+}
+
+function encodingOf(contentType: string | undefined): Encoding | undefined {
+  const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
+  if (media === 'application/json') return 'json';
+  return undefined;
+}
+
+type Decompressed = { ok: true; bytes: Buffer } | { ok: false; status: 400 | 413 | 415; message: string };
+
+async function decompress(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Decompressed> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return { ok: true, bytes: raw };
+  const inflater = encoding === 'gzip' ? gunzipAsync : encoding === 'deflate' ? inflateAsync : undefined;
+  if (inflater === undefined) return { ok: false, status: 415, message: `unsupported content encoding "${encoding}": use gzip or none` };
+  try {
+    return { ok: true, bytes: await inflater(raw, { maxOutputLength: maxBytes }) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      return { ok: false, status: 413, message: `decompressed body exceeds the limit of ${maxBytes} bytes` };
+    }
+    return { ok: false, status: 400, message: `body is not valid ${encoding}: ${(error as Error).message}` };
+  }
+}
+
+function sendOutcome(reply: FastifyReply, outcome: IngestOutcome, encoding: Encoding): FastifyReply {
+  switch (outcome.kind) {
+    case 'accepted': {
+      const partial = outcome.rejectedSpans > 0
+        ? { rejectedSpans: outcome.rejectedSpans, errorMessage: outcome.rejectionMessage }
+        : undefined;
+      return encoding === 'protobuf'
+        ? reply.code(200).type('application/x-protobuf').send(Buffer.from(exportResponseProtobuf(partial)))
+        : reply.code(200).type('application/json').send(exportResponseJson(partial));
+    }
+    case 'invalid':
+      return sendStatus(reply, 400, encoding, GRPC_INVALID_ARGUMENT, outcome.message);
+    case 'retryable':
+      reply.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
+      return outcome.overloaded
+        ? sendStatus(reply, 429, encoding, GRPC_RESOURCE_EXHAUSTED, outcome.message)
+        : sendStatus(reply, 503, encoding, GRPC_UNAVAILABLE, outcome.message);
+  }
+}
+
+function sendStatus(reply: FastifyReply, httpStatus: number, encoding: Encoding, grpcCode: number, message: string): FastifyReply {
+  return encoding === 'protobuf'
+    ? reply.code(httpStatus).type('application/x-protobuf').send(Buffer.from(statusProtobuf(grpcCode, message)))
+    : reply.code(httpStatus).type('application/json').send(statusJson(grpcCode, message));
+}

@@ -1,0 +1,515 @@
+/**
+ * The per-span part of the hot decoder: reads one protobuf `Span` straight into the columns of a
+ * `SpanBatchBuilder`. It validates the span's whole structure (every nested message, with the
+ * same rules and `AnyValue` depth limit as `decode-message.ts`, so any stored payload decodes
+ * later) but decodes only what the columns need: the name, the status message and the values of
+ * semantic attributes. Attribute keys are matched as bytes; other values are skipped unread.
+ */
+import type { SpanBatchBuilder } from './batch-builder.js';
+import { MAX_ANY_VALUE_DEPTH } from './decode-message.js';
+import { ProtoDecodeError, WireType, tagOf, type ProtoReader } from './proto-reader.js';
+import { cachedUtf8 } from './string-cache.js';
+import {
+  EXCEPTION_EVENT_NAME,
+  EXCEPTION_MESSAGE_KEY,
+  EXCEPTION_STACKTRACE_KEY,
+  EXCEPTION_TYPE_KEY,
+  SEMANTIC_KEYS_BY_LENGTH,
+  ValueRule,
+  statusCodeFromDouble,
+  statusCodeFromString,
+  type SemanticKey,
+  type SemanticsCollector,
+} from './semantics.js';
+
+const { VARINT, I64, LEN, I32 } = WireType;
+
+/** Why a span is not accepted; `ACCEPTED` when it is. */
+export const SpanVerdict = { ACCEPTED: 0, INVALID_TRACE_ID: 1, INVALID_SPAN_ID: 2, INVALID_PARENT_SPAN_ID: 3 } as const;
+export type SpanVerdict = (typeof SpanVerdict)[keyof typeof SpanVerdict];
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const MAX_KIND = 5;
+const MAX_STATUS_CODE = 2;
+const EXCEPTION_NAME_BYTES = new TextEncoder().encode(EXCEPTION_EVENT_NAME);
+const EXCEPTION_TYPE_BYTES = new TextEncoder().encode(EXCEPTION_TYPE_KEY);
+const EXCEPTION_MESSAGE_BYTES = new TextEncoder().encode(EXCEPTION_MESSAGE_KEY);
+const EXCEPTION_STACKTRACE_BYTES = new TextEncoder().encode(EXCEPTION_STACKTRACE_KEY);
+
+function bytesEqual(buf: Uint8Array, pos: number, length: number, expected: Uint8Array): boolean {
+  if (length !== expected.length) return false;
+  for (let i = 0; i < length; i++) if (buf[pos + i] !== expected[i]) return false;
+  return true;
+}
+
+function isZero(buf: Uint8Array, pos: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (buf[pos + i] !== 0) return false;
+  return true;
+}
+
+function copy(src: Uint8Array, srcPos: number, dst: Uint8Array, dstPos: number, length: number): void {
+  for (let i = 0; i < length; i++) dst[dstPos + i] = src[srcPos + i]!;
+}
+
+/** Copies a little-endian fixed64 into a BigInt64Array's byte view (native order). */
+function copyFixed64(src: Uint8Array, srcPos: number, dst: Uint8Array, index: number): void {
+  const at = index * 8;
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) dst[at + i] = src[srcPos + i]!;
+  else for (let i = 0; i < 8; i++) dst[at + 7 - i] = src[srcPos + i]!;
+}
+
+export class SpanScanner {
+  private readonly r: ProtoReader;
+  private readonly buf: Uint8Array;
+  private readonly out: SpanBatchBuilder;
+  private readonly semantics: SemanticsCollector;
+
+  constructor(r: ProtoReader, out: SpanBatchBuilder, semantics: SemanticsCollector) {
+    this.r = r;
+    this.buf = r.buf;
+    this.out = out;
+    this.semantics = semantics;
+  }
+
+  /**
+   * Reads the `Span` at `[r.pos, end)`. An accepted span is appended to the batch; a rejected one
+   * (invalid ids) is not, and its verdict says why. Malformed protobuf throws `ProtoDecodeError`.
+   */
+  scanSpan(end: number, resourceIndex: number, scopeIndex: number): SpanVerdict {
+    const r = this.r;
+    const buf = this.buf;
+    const start = r.pos;
+    let traceIdPos = 0;
+    let traceIdLength = 0;
+    let spanIdPos = 0;
+    let spanIdLength = 0;
+    let parentPos = 0;
+    let parentLength = 0;
+    let namePos = 0;
+    let nameLength = 0;
+    let kind = 0;
+    let startPos = -1;
+    let endPos = -1;
+    let statusCode = 0;
+    let statusMessagePos = 0;
+    let statusMessageLength = 0;
+    this.semantics.reset();
+    while (r.pos < end) {
+      const tag = r.readTag();
+      switch (tag) {
+        case tagOf(1, LEN): {
+          const e = r.readDelimitedEnd(end);
+          traceIdPos = r.pos;
+          traceIdLength = e - r.pos;
+          r.pos = e;
+          break;
+        }
+        case tagOf(2, LEN): {
+          const e = r.readDelimitedEnd(end);
+          spanIdPos = r.pos;
+          spanIdLength = e - r.pos;
+          r.pos = e;
+          break;
+        }
+        case tagOf(4, LEN): {
+          const e = r.readDelimitedEnd(end);
+          parentPos = r.pos;
+          parentLength = e - r.pos;
+          r.pos = e;
+          break;
+        }
+        case tagOf(5, LEN): {
+          const e = r.readDelimitedEnd(end);
+          namePos = r.pos;
+          nameLength = e - r.pos;
+          r.pos = e;
+          break;
+        }
+        case tagOf(6, VARINT):
+          kind = r.readVarintLow32();
+          break;
+        case tagOf(7, I64):
+          if (r.pos + 8 > end) throw new ProtoDecodeError('truncated fixed64', r.pos);
+          startPos = r.pos;
+          r.pos += 8;
+          break;
+        case tagOf(8, I64):
+          if (r.pos + 8 > end) throw new ProtoDecodeError('truncated fixed64', r.pos);
+          endPos = r.pos;
+          r.pos += 8;
+          break;
+        case tagOf(9, LEN):
+          this.scanAttribute(r.readDelimitedEnd(end));
+          break;
+        case tagOf(11, LEN):
+          this.scanEvent(r.readDelimitedEnd(end));
+          break;
+        case tagOf(13, LEN):
+          this.scanLink(r.readDelimitedEnd(end));
+          break;
+        case tagOf(15, LEN): {
+          const statusEnd = r.readDelimitedEnd(end);
+          while (r.pos < statusEnd) {
+            const t = r.readTag();
+            if (t === tagOf(2, LEN)) {
+              const e = r.readDelimitedEnd(statusEnd);
+              statusMessagePos = r.pos;
+              statusMessageLength = e - r.pos;
+              r.pos = e;
+            } else if (t === tagOf(3, VARINT)) statusCode = r.readVarintLow32();
+            else if (t >>> 3 === 2 || t >>> 3 === 3) r.wrongWireType('Status', t);
+            else r.skipField(t, statusEnd);
+          }
+          r.expectEnd(statusEnd);
+          break;
+        }
+        case tagOf(3, LEN): // trace_state
+        case tagOf(10, VARINT): // dropped_attributes_count
+        case tagOf(12, VARINT): // dropped_events_count
+        case tagOf(14, VARINT): // dropped_links_count
+        case tagOf(16, I32): // flags
+          r.skipField(tag, end);
+          break;
+        default:
+          if (tag >>> 3 <= 16) r.wrongWireType('Span', tag);
+          r.skipField(tag, end);
+      }
+    }
+    r.expectEnd(end);
+
+    if (traceIdLength !== 16 || isZero(buf, traceIdPos, 16)) return this.reject(SpanVerdict.INVALID_TRACE_ID);
+    if (spanIdLength !== 8 || isZero(buf, spanIdPos, 8)) return this.reject(SpanVerdict.INVALID_SPAN_ID);
+    if (parentLength !== 0 && parentLength !== 8) return this.reject(SpanVerdict.INVALID_PARENT_SPAN_ID);
+
+    const out = this.out;
+    out.reserve();
+    const i = out.length;
+    out.resourceIndex[i] = resourceIndex;
+    out.scopeIndex[i] = scopeIndex;
+    copy(buf, traceIdPos, out.traceIds, i * 16, 16);
+    copy(buf, spanIdPos, out.spanIds, i * 8, 8);
+    if (parentLength === 8) copy(buf, parentPos, out.parentSpanIds, i * 8, 8);
+    else out.parentSpanIds.fill(0, i * 8, i * 8 + 8);
+    out.kinds[i] = kind >= 0 && kind <= MAX_KIND ? kind : 0;
+    out.statusCodes[i] = statusCode >= 0 && statusCode <= MAX_STATUS_CODE ? statusCode : 0;
+    if (startPos >= 0) copyFixed64(buf, startPos, out.startTimeBytes, i);
+    else out.startTimeUnixNano[i] = 0n;
+    if (endPos >= 0) copyFixed64(buf, endPos, out.endTimeBytes, i);
+    else out.endTimeUnixNano[i] = 0n;
+    out.names.push(cachedUtf8(buf, namePos, namePos + nameLength));
+    out.statusMessages.push(cachedUtf8(buf, statusMessagePos, statusMessagePos + statusMessageLength));
+    out.semantics.push(this.semantics.finish());
+    out.payloads.push(buf.subarray(start, end));
+    out.length = i + 1;
+    return SpanVerdict.ACCEPTED;
+  }
+
+  private reject(verdict: SpanVerdict): SpanVerdict {
+    this.semantics.reset();
+    return verdict;
+  }
+
+  /** A span attribute (`KeyValue`): validated, and offered to the semantics when its key is a semantic one. */
+  private scanAttribute(end: number): void {
+    const r = this.r;
+    const buf = this.buf;
+    const pos = r.pos;
+    // Fast path for the layout every encoder writes: key (field 1) then value (field 2), both
+    // shorter than 128 bytes, nothing else. Anything else takes the general loop below.
+    if (pos + 2 <= end && buf[pos] === tagOf(1, LEN)) {
+      const keyLength = buf[pos + 1]!;
+      const valueTagAt = pos + 2 + keyLength;
+      if (keyLength < 0x80 && valueTagAt + 2 <= end && buf[valueTagAt] === tagOf(2, LEN)) {
+        const valuePos = valueTagAt + 2;
+        if (buf[valueTagAt + 1]! < 0x80 && valuePos + buf[valueTagAt + 1]! === end) {
+          r.pos = valuePos;
+          if (this.skipAnyValue(end, 0)) this.offerIfSemantic(pos + 2, keyLength, valuePos, end);
+          return;
+        }
+      }
+    }
+    let keyPos = 0;
+    let keyLength = 0;
+    let valuePos = -1;
+    let valueEnd = -1;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      if (tag === tagOf(1, LEN)) {
+        const e = r.readDelimitedEnd(end);
+        keyPos = r.pos;
+        keyLength = e - r.pos;
+        r.pos = e;
+      } else if (tag === tagOf(2, LEN)) {
+        const e = r.readDelimitedEnd(end);
+        const p = r.pos;
+        if (this.skipAnyValue(e, 0)) {
+          valuePos = p;
+          valueEnd = e;
+        }
+      } else if (tag >>> 3 <= 2) r.wrongWireType('KeyValue', tag);
+      else r.skipField(tag, end);
+    }
+    r.expectEnd(end);
+    if (valuePos >= 0) this.offerIfSemantic(keyPos, keyLength, valuePos, valueEnd);
+  }
+
+  /** Offers the (validated, set) value at `[valuePos, valueEnd)` when the key at `keyPos` is a semantic key. */
+  private offerIfSemantic(keyPos: number, keyLength: number, valuePos: number, valueEnd: number): void {
+    if (keyLength >= SEMANTIC_KEYS_BY_LENGTH.length) return;
+    const candidates = SEMANTIC_KEYS_BY_LENGTH[keyLength];
+    if (candidates === undefined) return;
+    for (const key of candidates) {
+      if (bytesEqual(this.buf, keyPos, keyLength, key.keyBytes)) {
+        this.semantics.offer(key, this.semanticValue(key, valuePos, valueEnd));
+        return;
+      }
+    }
+  }
+
+  /** Validates a `KeyValue` at `[r.pos, end)` without decoding it. */
+  private skipKeyValue(end: number, depth: number): void {
+    const r = this.r;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      if (tag === tagOf(1, LEN)) r.pos = r.readDelimitedEnd(end);
+      else if (tag === tagOf(2, LEN)) this.skipAnyValue(r.readDelimitedEnd(end), depth);
+      else if (tag >>> 3 <= 2) r.wrongWireType('KeyValue', tag);
+      else r.skipField(tag, end);
+    }
+    r.expectEnd(end);
+  }
+
+  /** Validates an `AnyValue` at `[r.pos, end)`; returns whether a field of its `value` oneof is set. */
+  private skipAnyValue(end: number, depth: number): boolean {
+    const r = this.r;
+    if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoDecodeError(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`, r.pos);
+    // Fast path: a lone string_value shorter than 128 bytes, the commonest attribute value.
+    const pos = r.pos;
+    if (pos + 2 <= end && this.buf[pos] === tagOf(1, LEN) && this.buf[pos + 1]! < 0x80 && pos + 2 + this.buf[pos + 1]! === end) {
+      r.pos = end;
+      return true;
+    }
+    let set = false;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      switch (tag) {
+        case tagOf(1, LEN):
+        case tagOf(7, LEN):
+          r.pos = r.readDelimitedEnd(end);
+          set = true;
+          break;
+        case tagOf(2, VARINT):
+        case tagOf(3, VARINT):
+        case tagOf(4, I64):
+          r.skipField(tag, end);
+          set = true;
+          break;
+        case tagOf(5, LEN):
+        case tagOf(6, LEN): {
+          const e = r.readDelimitedEnd(end);
+          const isArray = tag === tagOf(5, LEN);
+          while (r.pos < e) {
+            const t = r.readTag();
+            if (t === tagOf(1, LEN)) {
+              if (isArray) this.skipAnyValue(r.readDelimitedEnd(e), depth + 1);
+              else this.skipKeyValue(r.readDelimitedEnd(e), depth + 1);
+            } else if (t >>> 3 === 1) r.wrongWireType(isArray ? 'ArrayValue' : 'KeyValueList', t);
+            else r.skipField(t, e);
+          }
+          r.expectEnd(e);
+          set = true;
+          break;
+        }
+        default:
+          if (tag >>> 3 <= 7) r.wrongWireType('AnyValue', tag);
+          r.skipField(tag, end);
+      }
+    }
+    r.expectEnd(end);
+    return set;
+  }
+
+  /**
+   * Finds the last set `value` field of the (already validated) `AnyValue` at `[pos, end)`
+   * (protobuf keeps the last): its tag in `lastTag` (0: none), the offset of its encoded value
+   * (the length prefix, for length-delimited fields) in `lastPos`.
+   */
+  private lastTag = 0;
+  private lastPos = 0;
+  private findValue(pos: number, end: number): void {
+    const r = this.r;
+    const saved = r.pos;
+    r.pos = pos;
+    this.lastTag = 0;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      if (tag >>> 3 <= 7) {
+        this.lastTag = tag;
+        this.lastPos = r.pos;
+      }
+      r.skipField(tag, end);
+    }
+    r.pos = saved;
+  }
+
+  /** The string in a validated `AnyValue` at `[pos, end)`, or undefined when it holds something else. */
+  private stringIn(pos: number, end: number): string | undefined {
+    this.findValue(pos, end);
+    if (this.lastTag !== tagOf(1, LEN)) return undefined;
+    return this.readStringAt(this.lastPos, end);
+  }
+
+  /** The string whose length prefix is at `pos`. */
+  private readStringAt(pos: number, end: number): string {
+    const r = this.r;
+    const saved = r.pos;
+    r.pos = pos;
+    const stringEnd = r.readDelimitedEnd(end);
+    const s = cachedUtf8(this.buf, r.pos, stringEnd);
+    r.pos = saved;
+    return s;
+  }
+
+  /** A semantic attribute's value by its key's rule (semantics.ts), from a validated `AnyValue`. */
+  private semanticValue(key: SemanticKey, pos: number, end: number): string | number | undefined {
+    this.findValue(pos, end);
+    const tag = this.lastTag;
+    if (tag === tagOf(1, LEN)) {
+      const text = this.readStringAt(this.lastPos, end);
+      return key.rule === ValueRule.STATUS_CODE ? statusCodeFromString(text) : text;
+    }
+    const r = this.r;
+    const saved = r.pos;
+    r.pos = this.lastPos;
+    try {
+      if (key.rule === ValueRule.STATUS_CODE) {
+        if (tag === tagOf(3, VARINT)) return Number(BigInt.asIntN(64, r.readVarint64()));
+        if (tag === tagOf(4, I64)) return statusCodeFromDouble(r.readDouble(end));
+        return undefined;
+      }
+      if (key.rule === ValueRule.HEADER && tag === tagOf(5, LEN)) {
+        const arrayEnd = r.readDelimitedEnd(end);
+        while (r.pos < arrayEnd) {
+          const t = r.readTag();
+          if (t !== tagOf(1, LEN)) {
+            r.skipField(t, arrayEnd);
+            continue;
+          }
+          const e = r.readDelimitedEnd(arrayEnd);
+          const s = this.stringIn(r.pos, e);
+          if (s !== undefined) return s;
+          r.pos = e;
+        }
+      }
+      return undefined;
+    } finally {
+      r.pos = saved;
+    }
+  }
+
+  /** An event: validated; an `exception` event's type, message and stack trace go to the semantics. */
+  private scanEvent(end: number): void {
+    const r = this.r;
+    const start = r.pos;
+    let namePos = 0;
+    let nameLength = 0;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      switch (tag) {
+        case tagOf(2, LEN): {
+          const e = r.readDelimitedEnd(end);
+          namePos = r.pos;
+          nameLength = e - r.pos;
+          r.pos = e;
+          break;
+        }
+        case tagOf(3, LEN):
+          this.skipKeyValue(r.readDelimitedEnd(end), 0);
+          break;
+        case tagOf(1, I64):
+        case tagOf(4, VARINT):
+          r.skipField(tag, end);
+          break;
+        default:
+          if (tag >>> 3 <= 4) r.wrongWireType('Span.Event', tag);
+          r.skipField(tag, end);
+      }
+    }
+    r.expectEnd(end);
+    if (bytesEqual(this.buf, namePos, nameLength, EXCEPTION_NAME_BYTES)) this.readException(start, end);
+  }
+
+  /** Second pass over a validated `exception` event: the first string value of each exception key. */
+  private readException(start: number, end: number): void {
+    const r = this.r;
+    const buf = this.buf;
+    let type: string | undefined;
+    let message: string | undefined;
+    let stackTrace: string | undefined;
+    r.pos = start;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      if (tag !== tagOf(3, LEN)) {
+        r.skipField(tag, end);
+        continue;
+      }
+      const kvEnd = r.readDelimitedEnd(end);
+      let keyPos = 0;
+      let keyLength = 0;
+      let valuePos = -1;
+      let valueEnd = -1;
+      while (r.pos < kvEnd) {
+        const t = r.readTag();
+        if (t !== tagOf(1, LEN) && t !== tagOf(2, LEN)) {
+          r.skipField(t, kvEnd);
+          continue;
+        }
+        const e = r.readDelimitedEnd(kvEnd);
+        if (t === tagOf(1, LEN)) {
+          keyPos = r.pos;
+          keyLength = e - r.pos;
+        } else {
+          this.findValue(r.pos, e);
+          if (this.lastTag !== 0) {
+            valuePos = r.pos;
+            valueEnd = e;
+          }
+        }
+        r.pos = e;
+      }
+      if (valuePos < 0) continue;
+      if (type === undefined && bytesEqual(buf, keyPos, keyLength, EXCEPTION_TYPE_BYTES)) {
+        type = this.stringIn(valuePos, valueEnd);
+      } else if (message === undefined && bytesEqual(buf, keyPos, keyLength, EXCEPTION_MESSAGE_BYTES)) {
+        message = this.stringIn(valuePos, valueEnd);
+      } else if (stackTrace === undefined && bytesEqual(buf, keyPos, keyLength, EXCEPTION_STACKTRACE_BYTES)) {
+        stackTrace = this.stringIn(valuePos, valueEnd);
+      }
+    }
+    this.semantics.offerException(type, message, stackTrace);
+  }
+
+  /** A link: validated only. */
+  private scanLink(end: number): void {
+    const r = this.r;
+    while (r.pos < end) {
+      const tag = r.readTag();
+      switch (tag) {
+        case tagOf(4, LEN):
+          this.skipKeyValue(r.readDelimitedEnd(end), 0);
+          break;
+        case tagOf(1, LEN):
+        case tagOf(2, LEN):
+        case tagOf(3, LEN):
+        case tagOf(5, VARINT):
+        case tagOf(6, I32):
+          r.skipField(tag, end);
+          break;
+        default:
+          if (tag >>> 3 <= 6) r.wrongWireType('Span.Link', tag);
+          r.skipField(tag, end);
+      }
+    }
+    r.expectEnd(end);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `replaceTraceCalls` for DuckDB: every entry converted and checked first (a bad entry rejects the
+ * whole call before the store is touched), then one transaction deletes the traces' old calls,
+ * appends the new ones and upserts their derivations.
+ */
+import { LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { StorageError } from '../api/storage.js';
+import type { TraceCalls } from '../api/storage.js';
+import type { SerialConnection } from './connection.js';
+import { asStorageError } from './connection.js';
+import { callChunks, callRow } from './call-rows.js';
+import { parseTraceId } from './id-codec.js';
+
+const DELETE_CALLS = `DELETE FROM calls WHERE trace_id IN (SELECT unnest($1::UHUGEINT[]))`;
+const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq)
+SELECT unnest($1::UHUGEINT[]), unnest($2::UBIGINT[])
+ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq`;
+
+interface PreparedEntry {
+  readonly traceId: bigint;
+  readonly rows: DuckDBValue[][];
+  readonly derivedSeq: bigint;
+  /** Old rows may exist: delete them first. */
+  readonly mayHaveCalls: boolean;
+}
+
+export async function replaceCalls(conn: SerialConnection, entries: readonly TraceCalls[]): Promise<void> {
+  const prepared = prepareEntries(entries);
+  if (prepared.length === 0) return;
+  const chunks = callChunks(prepared.flatMap((e) => e.rows));
+  const toDelete = prepared.filter((e) => e.mayHaveCalls).map((e) => e.traceId);
+
+  await conn.transaction(async () => {
+    if (toDelete.length > 0) await conn.execute(DELETE_CALLS, [listValue(toDelete)], [LIST(UHUGEINT)]);
+    if (chunks.length > 0) {
+      const appender = await conn.raw.createAppender('calls');
+      try {
+        for (const chunk of chunks) appender.appendDataChunk(chunk);
+        appender.flushSync();
+      } catch (cause: unknown) {
+        throw asStorageError(cause, 'APPEND calls');
+      } finally {
+        appender.closeSync();
+      }
+    }
+    await conn.execute(
+      UPSERT_DERIVATIONS,
+      [listValue(prepared.map((e) => e.traceId)), listValue(prepared.map((e) => e.derivedSeq))],
+      [LIST(UHUGEINT), LIST(UBIGINT)],
+    );
+  });
+}
+
+/** Checks and converts every entry; a trace named twice keeps its last entry (entries apply in order). */
+function prepareEntries(entries: readonly TraceCalls[]): PreparedEntry[] {
+  const byTrace = new Map<string, PreparedEntry>();
+  for (const entry of entries) {
+    const traceId = parseTraceId(entry.traceId);
+    if (entry.derivedSeq < 0n || entry.derivedSeq >= 1n << 64n) {
+      throw new StorageError(`derivedSeq ${entry.derivedSeq} of trace ${entry.traceId} is not a sequence number`);
+    }
+    const rows = entry.calls.map((call) => callRow(traceId, entry.traceId, call, entry.derivedSeq));
+    const repeated = byTrace.has(entry.traceId);
+    byTrace.set(entry.traceId, { traceId, rows, derivedSeq: entry.derivedSeq, mayHaveCalls: repeated || !entry.firstDerivation });
+  }
+  return [...byTrace.values()];
+}

@@ -1,0 +1,231 @@
+/**
+ * The embedded DuckDB backend: one file, `tributary.duckdb`, in the data directory, owned by one
+ * process.
+ *
+ * Writes: one writer connection behind a group-commit queue (`group-commit.ts`). Concurrent
+ * `appendSpans` calls that queue up while a commit is in flight share the next transaction; each
+ * call still gets its own seq, so seqs are strictly increasing per call. A call resolves after
+ * COMMIT returned, and DuckDB's COMMIT appends the transaction to the WAL and fsyncs it (checked
+ * with strace on DuckDB 1.5: one `fsync` of `tributary.duckdb.wal` per COMMIT, with the default
+ * settings), so a resolved append survives kill -9.
+ *
+ * Reads: a few reader connections (DuckDB MVCC: they see committed data and never block the
+ * writer), each used by one query at a time.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { BIGINT, LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { StorageError } from '../api/storage.js';
+import type { AppendResult, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
+import type { ServiceCall } from '../../model/call.js';
+import type { SpanBatch } from '../../model/span-batch.js';
+import { SerialConnection, asStorageError } from './connection.js';
+import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
+import { replaceCalls } from './call-writer.js';
+import { GroupCommitQueue } from './group-commit.js';
+import { parseTraceId, traceIdHex } from './id-codec.js';
+import { migrate } from './schema.js';
+import { checkBatch } from './span-chunks.js';
+import { SET_META, SpanWriter } from './span-writer.js';
+import { readTrace } from './trace-reader.js';
+
+export interface DuckDbStorageOptions {
+  /** Directory of the store; created if missing. */
+  readonly dataDir: string;
+  /** DuckDB `memory_limit` (default '2GB'). */
+  readonly memoryLimit?: string;
+  /** DuckDB worker threads (default: the number of CPU cores DuckDB detects). */
+  readonly threads?: number;
+  /** Reader connections (default 2). */
+  readonly readers?: number;
+}
+
+export const DATABASE_FILE = 'tributary.duckdb';
+
+/** Spans per group commit at most: bounds one transaction's memory and its commit latency. */
+const MAX_GROUP_SPANS = 50_000;
+
+/** Files open in this process: DuckDB's file lock is per process, so a second open must be refused here. */
+const openFiles = new Set<string>();
+
+export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<Storage> {
+  await mkdir(options.dataDir, { recursive: true });
+  const file = path.join(await realpath(options.dataDir), DATABASE_FILE);
+  if (openFiles.has(file)) throw new StorageError(`${file} is already open in this process`);
+  const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '2GB' };
+  if (options.threads !== undefined) config.threads = String(options.threads);
+
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(file, config);
+  } catch (cause: unknown) {
+    throw asStorageError(cause, undefined, `cannot open ${file} (another process may own it)`);
+  }
+  const connections: SerialConnection[] = [];
+  try {
+    const writer = new SerialConnection(await instance.connect());
+    connections.push(writer);
+    for (let i = 0; i < (options.readers ?? 2); i++) connections.push(new SerialConnection(await instance.connect()));
+    await migrate(writer);
+    const spanWriter = new SpanWriter(writer);
+    await spanWriter.load();
+    const lastSeq = await readLastSeq(writer);
+    openFiles.add(file);
+    return new DuckDbStorage(file, instance, writer, connections.slice(1), spanWriter, lastSeq);
+  } catch (cause: unknown) {
+    for (const c of connections) c.close();
+    instance.closeSync();
+    throw asStorageError(cause, undefined);
+  }
+}
+
+async function readLastSeq(conn: SerialConnection): Promise<bigint> {
+  const rows = (await conn.query(`SELECT greatest(
+      coalesce((SELECT max(seq) FROM spans), 0),
+      coalesce((SELECT CAST(value AS UBIGINT) FROM meta WHERE key = 'seq_floor'), 0))`)).getRows();
+  return BigInt(rows[0]?.[0] as bigint);
+}
+
+class DuckDbStorage implements Storage {
+  readonly capabilities: StorageCapabilities = { backend: 'duckdb', persistent: true };
+  private readonly writes: GroupCommitQueue<SpanBatch, AppendResult>;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: SerialConnection,
+    private readonly readers: readonly SerialConnection[],
+    private readonly spanWriter: SpanWriter,
+    private lastSeq: bigint,
+  ) {
+    this.writes = new GroupCommitQueue((batches) => this.commitSpans(batches), {
+      weight: (batch) => batch.length,
+      maxGroupWeight: MAX_GROUP_SPANS,
+      closedError: () => this.closedError(),
+    });
+  }
+
+  appendSpans(batch: SpanBatch): Promise<AppendResult> {
+    return this.guard('appendSpans', async () => {
+      checkBatch(batch);
+      return this.writes.submit(batch);
+    });
+  }
+
+  private async commitSpans(batches: readonly SpanBatch[]): Promise<AppendResult[]> {
+    const seqs = batches.map((_, i) => this.lastSeq + BigInt(i + 1));
+    // Seqs are spent even if the commit fails: a gap is harmless, a reused seq is not.
+    this.lastSeq += BigInt(batches.length);
+    await this.spanWriter.commitGroup(batches, seqs);
+    return seqs.map((seq) => ({ seq }));
+  }
+
+  deleteBefore(cutoffUnixNano: bigint): Promise<number> {
+    return this.write('deleteBefore', async () =>
+      this.writer.transaction(async () => {
+        await this.writer.execute(SET_META, ['seq_floor', String(this.lastSeq)]);
+        const deleted = await this.writer.execute('DELETE FROM spans WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
+        await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
+        await this.writer.execute(`DELETE FROM derivations d
+          WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = d.trace_id)
+            AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);
+        return deleted;
+      }),
+    );
+  }
+
+  replaceTraceCalls(entries: readonly TraceCalls[]): Promise<void> {
+    return this.write('replaceTraceCalls', () => replaceCalls(this.writer, entries));
+  }
+
+  derivedTraces(traceIds: readonly string[]): Promise<Set<string>> {
+    return this.read('derivedTraces', async (conn) => {
+      const ids = traceIds.map(parseTraceId);
+      if (ids.length === 0) return new Set<string>();
+      const rows = (await conn.query('SELECT trace_id FROM derivations WHERE trace_id IN (SELECT unnest($1::UHUGEINT[]))', [listValue(ids)], [LIST(UHUGEINT)])).getRows();
+      return new Set(rows.map(([id]) => traceIdHex(id as bigint)));
+    });
+  }
+
+  tracesNeedingDerivation(afterSeq: bigint): Promise<string[]> {
+    return this.read('tracesNeedingDerivation', async (conn) => {
+      // `seq` grows with insertion order, so zone maps confine this scan to the recent row groups.
+      const rows = (await conn.query(`SELECT s.trace_id
+        FROM (SELECT trace_id, max(seq) AS last_seq FROM spans WHERE seq > $1 GROUP BY trace_id) s
+        LEFT JOIN derivations d ON d.trace_id = s.trace_id
+        WHERE d.derived_seq IS NULL OR d.derived_seq < s.last_seq`, [clampSeq(afterSeq)], [UBIGINT])).getRows();
+      return rows.map(([id]) => traceIdHex(id as bigint));
+    });
+  }
+
+  getDerivedWatermark(): Promise<bigint> {
+    return this.read('getDerivedWatermark', async (conn) => {
+      const rows = (await conn.query('SELECT value FROM meta WHERE key = $1', ['derived_watermark'])).getRows();
+      return rows.length === 0 ? 0n : BigInt(rows[0]![0] as string);
+    });
+  }
+
+  setDerivedWatermark(seq: bigint): Promise<void> {
+    return this.write('setDerivedWatermark', async () => {
+      await this.writer.execute(SET_META, ['derived_watermark', seq.toString()]);
+    });
+  }
+
+  getTrace(traceId: string): Promise<StoredTrace> {
+    return this.read('getTrace', (conn) => readTrace(conn, traceId));
+  }
+
+  getTraceCalls(traceId: string): Promise<ServiceCall[]> {
+    return this.read('getTraceCalls', async (conn) => {
+      const id = parseTraceId(traceId);
+      const rows = (await conn.query(`SELECT ${CALL_SELECT_COLUMNS} FROM calls WHERE trace_id = $1
+        ORDER BY start_time_ns, call_id, synthetic`, [id], [UHUGEINT])).getRows();
+      return rows.map((row) => callFromRow(traceId, row));
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.writes.close();
+      // Let running reads finish before their connections go away.
+      await Promise.all([this.writer, ...this.readers].map((c) => c.use(async () => undefined)));
+      for (const c of [this.writer, ...this.readers]) c.close();
+      this.instance.closeSync();
+      openFiles.delete(this.file);
+    })();
+    return this.closing;
+  }
+
+  /** A write other than an append: runs alone on the writer connection, in queue order. */
+  private write<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.guard(what, () => this.writes.exclusive(() => this.writer.use(fn)));
+  }
+
+  private read<T>(what: string, fn: (conn: SerialConnection) => Promise<T>): Promise<T> {
+    return this.guard(what, () => {
+      const conn = this.readers.reduce((best, c) => (c.pending < best.pending ? c : best));
+      return conn.use(fn);
+    });
+  }
+
+  /** Rejects after close, and turns every failure into a StorageError. */
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closing) throw this.closedError();
+    try {
+      return await fn();
+    } catch (cause: unknown) {
+      throw asStorageError(cause, undefined, `duckdb ${what}`);
+    }
+  }
+
+  private closedError(): StorageError {
+    return new StorageError(`the DuckDB store ${this.file} is closed`);
+  }
+}
+
+/** `afterSeq` as a UBIGINT parameter: below 0 means "every append". */
+function clampSeq(seq: bigint): bigint {
+  return seq < 0n ? 0n : seq;
+}

@@ -1,0 +1,133 @@
+/**
+ * The DuckDB schema, as versioned migrations. `schema_version` holds one row per applied
+ * migration; opening a store applies the missing ones in order, each in its own transaction, and
+ * refuses a file written by a newer Tributary (a version this code does not know).
+ *
+ * Layout (version 1):
+ * - `spans`: one row per appended span. Ids are integers (see `id-codec.ts`); `parent_span_id` is
+ *   NULL for a root span and `status_message` NULL for ''. `duration_ns` is `end - start` wrapped to
+ *   int64, so `start + duration` (wrapped) gives the end back exactly even for hostile timestamps.
+ *   `payload` is the span's OTLP protobuf, the lossless record. `seq` is the append's sequence
+ *   number. Finding one trace: the `spans_trace_id` ART index (see `trace-reader.ts` for why).
+ * - `resources`, `scopes`: each distinct one once, by content id. `resources.attributes` is the
+ *   lossless attribute JSON and `attribute_strings` a key → text map for zone rules
+ *   (`attribute-codec.ts`).
+ * - `calls`: one row per `ServiceCall`. The call path is materialized as parallel lists, root
+ *   first: `path_kinds[i]`, `path_names[i]`, `path_requests[i]`, `path_call_ids[i]` (NULL for the
+ *   `unknown` caller) describe the i-th caller, and `depth = len(path_kinds)`; so SQL can group by
+ *   the whole path (`path_kinds, path_names, path_requests`) or by the caller k hops up
+ *   (`path_names[depth - k + 1]`). `derived_seq` is the append the calls were derived from.
+ * - `derivations`: the last recorded derivation of each trace (also for traces without calls).
+ * - `meta`: `derived_watermark`, and `seq_floor` (a seq already used: appends continue above it
+ *   even when retention deleted the spans that carried the highest seqs).
+ */
+import { StorageError } from '../api/storage.js';
+import type { SerialConnection } from './connection.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'spans, resources, scopes, calls, derivations, meta',
+    statements: [
+      `CREATE TABLE spans (
+        trace_id UHUGEINT NOT NULL,
+        span_id UBIGINT NOT NULL,
+        parent_span_id UBIGINT,
+        seq UBIGINT NOT NULL,
+        resource_id UBIGINT NOT NULL,
+        scope_id UBIGINT NOT NULL,
+        name VARCHAR NOT NULL,
+        kind UTINYINT NOT NULL,
+        start_time_ns BIGINT NOT NULL,
+        duration_ns BIGINT NOT NULL,
+        status_code UTINYINT NOT NULL,
+        status_message VARCHAR,
+        payload BLOB NOT NULL
+      )`,
+      `CREATE INDEX spans_trace_id ON spans (trace_id)`,
+      `CREATE TABLE resources (
+        id UBIGINT PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        attributes VARCHAR NOT NULL,
+        attribute_strings MAP(VARCHAR, VARCHAR) NOT NULL
+      )`,
+      `CREATE TABLE scopes (
+        id UBIGINT PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE calls (
+        trace_id UHUGEINT NOT NULL,
+        call_id UBIGINT NOT NULL,
+        synthetic BOOLEAN NOT NULL,
+        kind VARCHAR NOT NULL,
+        service VARCHAR NOT NULL,
+        request VARCHAR NOT NULL,
+        resource_id UBIGINT,
+        instance VARCHAR,
+        k8s_cluster VARCHAR,
+        k8s_node VARCHAR,
+        k8s_namespace VARCHAR,
+        k8s_pod VARCHAR,
+        k8s_workload VARCHAR,
+        start_time_ns BIGINT NOT NULL,
+        duration_ns BIGINT NOT NULL,
+        failed BOOLEAN NOT NULL,
+        failure_reason VARCHAR,
+        stack_traces VARCHAR[] NOT NULL,
+        depth UINTEGER NOT NULL,
+        path_kinds VARCHAR[] NOT NULL,
+        path_names VARCHAR[] NOT NULL,
+        path_requests VARCHAR[] NOT NULL,
+        path_call_ids UBIGINT[] NOT NULL,
+        referring_page VARCHAR,
+        proxies VARCHAR[] NOT NULL,
+        derived_seq UBIGINT NOT NULL
+      )`,
+      `CREATE INDEX calls_trace_id ON calls (trace_id)`,
+      `CREATE TABLE derivations (
+        trace_id UHUGEINT PRIMARY KEY,
+        derived_seq UBIGINT NOT NULL
+      )`,
+      `CREATE TABLE meta (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** Brings the schema up to the newest migration. */
+export async function migrate(conn: SerialConnection, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+  await conn.run(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    description VARCHAR NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+  )`);
+  const reader = await conn.query('SELECT coalesce(max(version), 0) FROM schema_version');
+  const current = Number(reader.getColumns()[0]?.[0] ?? 0);
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new StorageError(
+      `the store's schema is version ${current}, newer than this Tributary knows (${newest}); use a newer release`,
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    await conn.transaction(async () => {
+      for (const statement of migration.statements) await conn.run(statement);
+      await conn.execute('INSERT INTO schema_version (version, description) VALUES ($1, $2)', [
+        migration.version,
+        migration.description,
+      ]);
+    });
+  }
+  return newest;
+}
