@@ -2,7 +2,8 @@
  * Append and trace-lookup benchmark for the DuckDB store (the append hot path).
  *
  *   npx tsx bench/append.ts            # 500K spans
- *   SPANS=2000000 npx tsx bench/append.ts
+ *   SPANS=10000000 npx tsx bench/append.ts
+ *   (also BATCH, CONCURRENCY, CHECKPOINT=<checkpoint_threshold>, MEMORY=<memory_limit>, DATA=<dir to keep>)
  *
  * Generates realistic batches up front (1000 spans each, ~300-byte payloads, span names from a
  * small set, ~10 spans per trace with traces straddling batch boundaries), appends them from
@@ -22,6 +23,10 @@ const TOTAL_SPANS = Number(process.env.SPANS ?? 500_000);
 const BATCH_SPANS = Number(process.env.BATCH ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 const LOOKUPS = 1000;
+const STORE_OPTIONS = {
+  ...(process.env.CHECKPOINT ? { checkpointThreshold: process.env.CHECKPOINT } : {}),
+  ...(process.env.MEMORY ? { memoryLimit: process.env.MEMORY } : {}),
+};
 
 const NAMES = ['GET /api/orders/{id}', 'POST /api/cart', 'SELECT orders', 'redis GET', 'HTTP GET', 'process payment', 'publish order.created', 'render'];
 const encoder = new TextEncoder();
@@ -65,13 +70,16 @@ interface Generated {
   readonly traceIds: string[];
 }
 
+/** Distinct batches generated up front; longer runs replay them with fresh trace ids (see `batchAt`). */
+const POOL_SPANS = Math.min(TOTAL_SPANS, 500_000);
+
 function generate(): Generated {
   const batches: SpanBatch[] = [];
   const traceIds: string[] = [];
   let open: { id: Uint8Array; left: number }[] = [];
   let clock = 1_700_000_000_000_000_000n;
-  for (let produced = 0; produced < TOTAL_SPANS; produced += BATCH_SPANS) {
-    const n = Math.min(BATCH_SPANS, TOTAL_SPANS - produced);
+  for (let produced = 0; produced < POOL_SPANS; produced += BATCH_SPANS) {
+    const n = Math.min(BATCH_SPANS, POOL_SPANS - produced);
     const traceIdCol = new Uint8Array(16 * n);
     const spanIdCol = new Uint8Array(8 * n);
     const parentCol = new Uint8Array(8 * n);
@@ -122,6 +130,25 @@ function generate(): Generated {
   return { batches, traceIds };
 }
 
+/**
+ * Batch `k` of the run: the pool's batches first, then the pool again with every trace id's first
+ * 4 bytes XORed with the round number, so each round adds new traces of the same shape.
+ */
+function batchAt(pool: readonly SpanBatch[], k: number): SpanBatch {
+  const base = pool[k % pool.length]!;
+  const round = Math.floor(k / pool.length);
+  if (round === 0) return base;
+  const traceIds = base.traceIds.slice();
+  const view = new DataView(traceIds.buffer);
+  for (let i = 0; i < base.length; i++) view.setUint32(16 * i, view.getUint32(16 * i) ^ round);
+  return { ...base, traceIds };
+}
+
+function roundTraceId(hex: string, round: number): string {
+  const head = (parseInt(hex.slice(0, 8), 16) ^ round) >>> 0;
+  return head.toString(16).padStart(8, '0') + hex.slice(8);
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
@@ -144,27 +171,34 @@ async function lookups(storage: Storage, traceIds: readonly string[]): Promise<n
 }
 
 async function main(): Promise<void> {
-  const { batches, traceIds } = generate();
-  const payloadBytes = batches.reduce((sum, b) => sum + b.payloads.reduce((s, p) => s + p.byteLength, 0), 0);
-  console.log(`generated ${TOTAL_SPANS} spans in ${batches.length} batches, ${traceIds.length} traces, payload avg ${(payloadBytes / TOTAL_SPANS).toFixed(0)} B`);
+  const { batches: pool, traceIds: poolTraceIds } = generate();
+  const batchCount = Math.ceil(TOTAL_SPANS / BATCH_SPANS);
+  const rounds = Math.ceil(batchCount / pool.length);
+  const traceIds = Array.from({ length: rounds }, (_, r) => poolTraceIds.map((id) => roundTraceId(id, r))).flat();
+  const poolPayloadBytes = pool.reduce((sum, b) => sum + b.payloads.reduce((s, p) => s + p.byteLength, 0), 0);
+  const payloadBytes = (poolPayloadBytes / POOL_SPANS) * TOTAL_SPANS;
+  console.log(`${TOTAL_SPANS} spans in ${batchCount} batches of ${BATCH_SPANS}, ~${traceIds.length} traces, payload avg ${(poolPayloadBytes / POOL_SPANS).toFixed(0)} B`);
 
   const dataDir = process.env.DATA ?? (await mkdtemp(path.join(tmpdir(), 'tributary-bench-')));
-  let storage = await openDuckDbStorage({ dataDir });
+  const options = { dataDir, ...STORE_OPTIONS };
+  let storage = await openDuckDbStorage(options);
   const ackMillis: number[] = [];
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = next++; i < batches.length; i = next++) {
+      for (let i = next++; i < batchCount; i = next++) {
+        const batch = batchAt(pool, i);
         const a = performance.now();
-        await storage.appendSpans(batches[i]!);
+        await storage.appendSpans(batch);
         ackMillis.push(performance.now() - a);
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   console.log(`append: ${Math.round(TOTAL_SPANS / seconds).toLocaleString('en')} spans/s (${seconds.toFixed(2)} s, ${CONCURRENCY} concurrent callers)`);
-  console.log(describe('  ack latency per 1000-span append', ackMillis));
+  console.log(describe(`  ack latency per ${BATCH_SPANS}-span append`, ackMillis));
+  console.log(`  process RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB (DuckDB memory_limit ${STORE_OPTIONS.memoryLimit ?? '2GB'})`);
   console.log(describe('getTrace warm', await lookups(storage, traceIds)));
 
   await storage.close(); // DuckDB checkpoints on close: the WAL is folded into the database file.
@@ -172,7 +206,7 @@ async function main(): Promise<void> {
   for (const name of await readdir(dataDir)) bytes += (await stat(path.join(dataDir, name))).size;
   console.log(`disk: ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / TOTAL_SPANS).toFixed(1)} bytes/span (payload alone ${(payloadBytes / TOTAL_SPANS).toFixed(0)})`);
 
-  storage = await openDuckDbStorage({ dataDir });
+  storage = await openDuckDbStorage(options);
   console.log(describe('getTrace after reopen', await lookups(storage, traceIds)));
   await storage.close();
   if (!process.env.DATA) await rm(dataDir, { recursive: true, force: true });

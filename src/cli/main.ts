@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { intFlag } from './config-flags.js';
+import { importCommand } from './import.js';
 import { queryCommands, type QueryFlags } from './query-commands.js';
 import { serveCommand } from './serve.js';
 
@@ -54,6 +55,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return command;
   };
+  storageOptions(program.command('import').argument('<file...>').description('import trace files (OTLP JSON/protobuf, Zipkin v2, Jaeger JSON) and derive their calls'))
+    .addOption(new Option('--format <format>', 'file format').choices(['auto', 'otlp-json', 'otlp-proto', 'zipkin', 'jaeger']).default('auto'))
+    .action(async (files: string[], flags: Record<string, string | undefined>) => {
+      exitCode = await importCommand(files, flags);
+    });
+
   // Commander's camel-cased option names are the QueryFlags fields.
   const queryFlags = (flags: Record<string, unknown>): QueryFlags => flags as QueryFlags;
 

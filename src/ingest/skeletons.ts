@@ -4,7 +4,8 @@ import type { KeyValue } from '../model/otlp.js';
 import type { ServiceInfo } from '../model/service.js';
 import type { SpanSkeleton } from '../model/skeleton.js';
 import type { SpanBatch } from '../model/span-batch.js';
-import { decodeSpan, semanticsOfSpan } from '../otlp/decode-message.js';
+import { decodeSpan } from '../otlp/decode-message.js';
+import { semanticsOfSpan } from '../otlp/semantics.js';
 import type { StoredTrace } from '../storage/api/storage.js';
 
 /**

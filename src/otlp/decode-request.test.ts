@@ -221,6 +221,13 @@ describe('decodeTraceRequest', () => {
     const bad = Uint8Array.of(0x0a, 6, 0x12, 4, 0x12, 2, 0x28, 1);
     const outcome = decodeTraceRequest(bad);
     expect(outcome).toEqual({ ok: false, error: expect.stringContaining('resourceSpans[0].scopeSpans[0].spans[0]: Span field 5 has wire type 0') as unknown });
+
+    // A resource whose attribute key (KeyValue field 1, at byte 6) arrives as a varint.
+    const badResource = Uint8Array.of(0x0a, 6, 0x0a, 4, 0x0a, 2, 0x08, 0x01);
+    expect(decodeTraceRequest(badResource)).toEqual({
+      ok: false,
+      error: 'malformed protobuf: resourceSpans[0].resource: KeyValue field 1 has wire type 0 at byte 6',
+    });
   });
 
   it('fails a request whose string value has a multi-byte length running past its AnyValue', () => {

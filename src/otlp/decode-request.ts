@@ -183,7 +183,7 @@ class RequestDecoder {
     if (known !== undefined) return known;
     const resources = this.out.resources;
     const index = resources.length;
-    resources.push({ id, bytes, attributes: decodeResource(bytes).attributes });
+    resources.push({ id, bytes, attributes: this.inRequest(bytes, decodeResource).attributes });
     this.resourceIndexById.set(id, index);
     return index;
   }
@@ -194,11 +194,23 @@ class RequestDecoder {
     if (known !== undefined) return known;
     const scopes = this.out.scopes;
     const index = scopes.length;
-    const { name, version } = decodeScope(bytes);
+    const { name, version } = this.inRequest(bytes, decodeScope);
     const scope: BatchScope = { id, bytes, name, version };
     scopes.push(scope);
     this.scopeIndexById.set(id, index);
     return index;
+  }
+
+  /** Decodes a message of the request with the slow decoder, reporting error offsets within the request. */
+  private inRequest<T>(bytes: Uint8Array, decode: (bytes: Uint8Array) => T): T {
+    try {
+      return decode(bytes);
+    } catch (e: unknown) {
+      const request = this.r.buf;
+      // A resource or scope given once is a view of the request; a merged one is a copy.
+      if (e instanceof ProtoDecodeError && bytes.buffer === request.buffer) throw e.shifted(bytes.byteOffset - request.byteOffset);
+      throw e;
+    }
   }
 
   rejections(): SpanRejection[] {

@@ -1,7 +1,8 @@
 /**
  * Differential tests against an independent OTLP encoder: spans made by the real OpenTelemetry
  * JS SDK, serialized by `@opentelemetry/otlp-transformer` (its protobuf and JSON serializers,
- * the ones the SDK's exporters send with), must decode to exactly what the SDK recorded.
+ * the ones the SDK's exporters send with), must decode to exactly what the SDK recorded: ids,
+ * parent, name, kind, times, status, attributes, events, links, resource and scope.
  */
 import { ROOT_CONTEXT, trace, type Attributes, type AttributeValue, type HrTime } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -47,6 +48,7 @@ function expectedSpan(s: ReadableSpan) {
     status: { code: s.status.code, message: s.status.message ?? '' },
     attributes: expectedAttributes(s.attributes),
     events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.time), attributes: expectedAttributes(e.attributes ?? {}) })),
+    links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: expectedAttributes(l.attributes ?? {}) })),
   };
 }
 
@@ -62,6 +64,7 @@ function actualSpan(s: OtlpSpan) {
     status: s.status,
     attributes: s.attributes,
     events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeUnixNano, attributes: e.attributes })),
+    links: s.links.map((l) => ({ traceId: bytesToHex(l.traceId), spanId: bytesToHex(l.spanId), attributes: l.attributes })),
   };
 }
 
@@ -98,6 +101,8 @@ interface SpanPlan {
   status: number;
   statusMessage: string;
   events: { name: string; attributes: Attributes }[];
+  /** Links to earlier spans, by index. */
+  links: { target: number; attributes: Attributes }[];
 }
 
 const spanPlan: fc.Arbitrary<SpanPlan> = fc.record({
@@ -121,6 +126,7 @@ const spanPlan: fc.Arbitrary<SpanPlan> = fc.record({
     }),
     { maxLength: 2 },
   ),
+  links: fc.array(fc.record({ target: fc.nat(20), attributes: attributeMap }), { maxLength: 2 }),
 });
 
 const resourceAttributes: fc.Arbitrary<Attributes> = fc.dictionary(
@@ -143,7 +149,10 @@ function recordSpans(resources: Attributes[], plans: SpanPlan[]): ReadableSpan[]
     const parent = plan.parent >= 0 && plan.parent < started.length ? started[plan.parent]! : undefined;
     const ctx = parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent);
     const start: HrTime = [base, plan.startNanos];
-    const span = tracer.startSpan(plan.name, { kind: plan.kind, attributes: plan.attributes, startTime: start }, ctx);
+    const links = plan.links
+      .filter((l) => l.target < started.length)
+      .map((l) => ({ context: started[l.target]!.spanContext(), attributes: l.attributes }));
+    const span = tracer.startSpan(plan.name, { kind: plan.kind, attributes: plan.attributes, startTime: start, links }, ctx);
     for (const event of plan.events) span.addEvent(event.name, event.attributes, [base + 1, plan.startNanos]);
     span.setStatus(plan.status === 2 ? { code: 2, message: plan.statusMessage } : { code: plan.status });
     started.push(span);
@@ -239,6 +248,7 @@ describe('differential: OpenTelemetry SDK + otlp-transformer → our decoders', 
           resource: 0, scope: 0, parent: -1, name: 'GET', kind: 2, startNanos: 0, durationNanos: 10, status: 2, statusMessage: 'boom',
           attributes: { 'http.status_code': 500, 'http.response.status_code': 503, 'url.full': 'http://cart/x', 'http.request.header.referer': ['https://shop/'] },
           events: [{ name: 'exception', attributes: { 'exception.type': 'Error', 'exception.message': 'no', 'exception.stacktrace': 'at x' } }],
+          links: [],
         },
       ],
     );

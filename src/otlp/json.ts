@@ -48,18 +48,51 @@ export type ParseJsonOutcome = { readonly ok: true; readonly request: OtlpTraceR
 /** Parses an already `JSON.parse`d OTLP/JSON `ExportTraceServiceRequest`. Never throws. */
 export function parseTraceRequestJson(value: unknown): ParseJsonOutcome {
   try {
-    const root = asObject(value, '');
-    const resourceSpans = list(root, 'resourceSpans', 'resource_spans', '', readResourceSpans);
-    return { ok: true, request: { resourceSpans } };
+    const root = asObject(value);
+    return { ok: true, request: { resourceSpans: list(root, 'resourceSpans', 'resource_spans', readResourceSpans) } };
   } catch (e: unknown) {
-    if (e instanceof JsonShapeError) return { ok: false, error: e.message };
+    if (e instanceof JsonShapeError) return { ok: false, error: `${e.path()}: ${e.problem}` };
     throw e;
   }
 }
 
+/**
+ * Structurally wrong input. The path is assembled while the error unwinds (each level prepends
+ * its segment), so well-formed input never pays for building path strings.
+ */
 class JsonShapeError extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path === '' ? 'request' : path}: ${problem}`);
+  readonly problem: string;
+  private readonly segments: string[] = [];
+
+  constructor(problem: string, field?: string) {
+    super(problem);
+    this.problem = problem;
+    if (field !== undefined) this.segments.push(field);
+  }
+
+  /** Prepends a path segment: a field name or an `[index]`. */
+  within(segment: string): this {
+    this.segments.push(segment);
+    return this;
+  }
+
+  path(): string {
+    let out = '';
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const segment = this.segments[i]!;
+      out += out === '' || segment.startsWith('[') ? segment : `.${segment}`;
+    }
+    return out === '' ? 'request' : out;
+  }
+}
+
+/** Runs `read`, prefixing the path of any shape error it throws with `segment`. */
+function within<T>(segment: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e: unknown) {
+    if (e instanceof JsonShapeError) throw e.within(segment);
+    throw e;
   }
 }
 
@@ -73,12 +106,8 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
-}
-
-function asObject(v: unknown, path: string): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new JsonShapeError(path, `expected an object, got ${describe(v)}`);
+function asObject(v: unknown): JsonObject {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new JsonShapeError(`expected an object, got ${describe(v)}`);
   return v as JsonObject;
 }
 
@@ -88,238 +117,274 @@ function get(o: JsonObject, camel: string, snake: string): unknown {
   return v === null ? undefined : v;
 }
 
-function list<T>(o: JsonObject, camel: string, snake: string, path: string, read: (v: unknown, path: string) => T): T[] {
+function list<T>(o: JsonObject, camel: string, snake: string, read: (v: unknown, depth: number) => T, depth = 0): T[] {
   const v = get(o, camel, snake);
-  const p = join(path, camel);
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new JsonShapeError(p, `expected an array, got ${describe(v)}`);
+  if (!Array.isArray(v)) throw new JsonShapeError(`expected an array, got ${describe(v)}`, camel);
   const out = new Array<T>(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = read(v[i], `${p}[${i}]`);
+  for (let i = 0; i < v.length; i++) {
+    try {
+      out[i] = read(v[i], depth);
+    } catch (e: unknown) {
+      if (e instanceof JsonShapeError) throw e.within(`[${i}]`).within(camel);
+      throw e;
+    }
+  }
   return out;
 }
 
-function str(o: JsonObject, camel: string, snake: string, path: string): string {
+function str(o: JsonObject, camel: string, snake: string): string {
   const v = get(o, camel, snake);
   if (v === undefined) return '';
-  if (typeof v !== 'string') throw new JsonShapeError(join(path, camel), `expected a string, got ${describe(v)}`);
+  if (typeof v !== 'string') throw new JsonShapeError(`expected a string, got ${describe(v)}`, camel);
   return v;
 }
 
 const DECIMAL = /^-?[0-9]+$/;
 
-/** An integer field given as a JSON number or a decimal string, within `[min, max]`. */
-function integer(o: JsonObject, camel: string, snake: string, path: string, min: bigint, max: bigint): bigint {
-  const v = get(o, camel, snake);
-  if (v === undefined) return 0n;
-  return integerValue(v, join(path, camel), min, max);
-}
-
-function integerValue(v: unknown, path: string, min: bigint, max: bigint): bigint {
+/** An integer given as a JSON number or a decimal string, within `[min, max]`. */
+function bigInteger(v: unknown, min: bigint, max: bigint, field?: string): bigint {
   let n: bigint;
   if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
   else if (typeof v === 'string' && DECIMAL.test(v)) n = BigInt(v);
-  else throw new JsonShapeError(path, `expected an integer, got ${describe(v)}`);
-  if (n < min || n > max) throw new JsonShapeError(path, `integer ${n} out of range`);
+  else throw new JsonShapeError(`expected an integer, got ${describe(v)}`, field);
+  if (n < min || n > max) throw new JsonShapeError(`integer ${n} out of range`, field);
   return n;
 }
 
-const UINT32_MAX = 0xffff_ffffn;
+/** A small integer field (uint32, int32, enum number), without going through bigint for plain numbers. */
+function smallInteger(v: unknown, min: number, max: number, field: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+  return Number(bigInteger(v, BigInt(min), BigInt(max), field));
+}
+
+const UINT32_MAX = 0xffff_ffff;
 const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const INT32_MIN = -(1n << 31n);
-const INT32_MAX = (1n << 31n) - 1n;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
-function uint32(o: JsonObject, camel: string, snake: string, path: string): number {
-  return Number(integer(o, camel, snake, path, 0n, UINT32_MAX));
+function uint32(o: JsonObject, camel: string, snake: string): number {
+  const v = get(o, camel, snake);
+  return v === undefined ? 0 : smallInteger(v, 0, UINT32_MAX, camel);
 }
 
-function fixed64(o: JsonObject, camel: string, snake: string, path: string): bigint {
-  return integer(o, camel, snake, path, 0n, UINT64_MAX);
+function fixed64(o: JsonObject, camel: string, snake: string): bigint {
+  const v = get(o, camel, snake);
+  return v === undefined ? 0n : bigInteger(v, 0n, UINT64_MAX, camel);
 }
 
 /** An enum as its number or its value name (`SPAN_KIND_SERVER`). */
-function enumValue(o: JsonObject, camel: string, snake: string, path: string, names: readonly string[]): number {
-  const v = get(o, camel, snake);
+function enumValue(o: JsonObject, camel: string, names: readonly string[]): number {
+  const v = get(o, camel, camel);
+  if (v === undefined) return 0;
   if (typeof v === 'string' && !DECIMAL.test(v)) {
     const index = names.indexOf(v);
-    if (index < 0) throw new JsonShapeError(join(path, camel), `unknown enum value ${JSON.stringify(v)}`);
+    if (index < 0) throw new JsonShapeError(`unknown enum value ${JSON.stringify(v)}`, camel);
     return index;
   }
-  return Number(integer(o, camel, snake, path, INT32_MIN, INT32_MAX));
+  return smallInteger(v, INT32_MIN, INT32_MAX, camel);
 }
 
 const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODE_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-const EMPTY = new Uint8Array(0);
-const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** A trace or span id: hex of any even length (OTLP/JSON's exception to base64 bytes). */
-function hexId(o: JsonObject, camel: string, snake: string, path: string): Uint8Array {
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}
+
+/** A trace or span id: hex of any even length, either case (OTLP/JSON's exception to base64 bytes). */
+function hexId(o: JsonObject, camel: string, snake: string): Uint8Array {
   const v = get(o, camel, snake);
   if (v === undefined || v === '') return EMPTY;
-  if (typeof v !== 'string' || !HEX.test(v)) throw new JsonShapeError(join(path, camel), `expected a hex id, got ${describe(v)}`);
-  return new Uint8Array(Buffer.from(v, 'hex'));
+  if (typeof v === 'string' && v.length % 2 === 0) {
+    const out = new Uint8Array(v.length / 2);
+    let i = 0;
+    for (; i < out.length; i++) {
+      const hi = hexDigit(v.charCodeAt(2 * i));
+      const lo = hexDigit(v.charCodeAt(2 * i + 1));
+      if (hi < 0 || lo < 0) break;
+      out[i] = hi * 16 + lo;
+    }
+    if (i === out.length) return out;
+  }
+  throw new JsonShapeError(`expected a hex id, got ${describe(v)}`, camel);
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 
-function readResourceSpans(v: unknown, path: string): OtlpResourceSpans {
-  const o = asObject(v, path);
+const EMPTY_RESOURCE: OtlpResource = { attributes: [], droppedAttributesCount: 0 };
+const EMPTY_SCOPE: OtlpScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0 };
+
+function readResourceSpans(v: unknown): OtlpResourceSpans {
+  const o = asObject(v);
   const resource = get(o, 'resource', 'resource');
   return {
-    resource: resource === undefined ? { attributes: [], droppedAttributesCount: 0 } : readResource(resource, join(path, 'resource')),
-    scopeSpans: list(o, 'scopeSpans', 'scope_spans', path, readScopeSpans),
-    schemaUrl: str(o, 'schemaUrl', 'schema_url', path),
+    resource: resource === undefined ? EMPTY_RESOURCE : within('resource', () => readResource(resource)),
+    scopeSpans: list(o, 'scopeSpans', 'scope_spans', readScopeSpans),
+    schemaUrl: str(o, 'schemaUrl', 'schema_url'),
   };
 }
 
-function readResource(v: unknown, path: string): OtlpResource {
-  const o = asObject(v, path);
+function readResource(v: unknown): OtlpResource {
+  const o = asObject(v);
   return {
-    attributes: attributes(o, 'attributes', path),
-    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count', path),
+    attributes: list(o, 'attributes', 'attributes', readKeyValue),
+    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count'),
   };
 }
 
-function readScopeSpans(v: unknown, path: string): OtlpScopeSpans {
-  const o = asObject(v, path);
+function readScopeSpans(v: unknown): OtlpScopeSpans {
+  const o = asObject(v);
   const scope = get(o, 'scope', 'scope');
   return {
-    scope: scope === undefined ? { name: '', version: '', attributes: [], droppedAttributesCount: 0 } : readScope(scope, join(path, 'scope')),
-    spans: list(o, 'spans', 'spans', path, readSpan),
-    schemaUrl: str(o, 'schemaUrl', 'schema_url', path),
+    scope: scope === undefined ? EMPTY_SCOPE : within('scope', () => readScope(scope)),
+    spans: list(o, 'spans', 'spans', readSpan),
+    schemaUrl: str(o, 'schemaUrl', 'schema_url'),
   };
 }
 
-function readScope(v: unknown, path: string): OtlpScope {
-  const o = asObject(v, path);
+function readScope(v: unknown): OtlpScope {
+  const o = asObject(v);
   return {
-    name: str(o, 'name', 'name', path),
-    version: str(o, 'version', 'version', path),
-    attributes: attributes(o, 'attributes', path),
-    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count', path),
+    name: str(o, 'name', 'name'),
+    version: str(o, 'version', 'version'),
+    attributes: list(o, 'attributes', 'attributes', readKeyValue),
+    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count'),
   };
 }
 
-function readSpan(v: unknown, path: string): OtlpSpan {
-  const o = asObject(v, path);
+function readStatus(v: unknown): { code: number; message: string } {
+  const o = asObject(v);
+  return { code: enumValue(o, 'code', STATUS_CODE_NAMES), message: str(o, 'message', 'message') };
+}
+
+const UNSET_STATUS = { code: 0, message: '' } as const;
+
+function readSpan(v: unknown): OtlpSpan {
+  const o = asObject(v);
   const status = get(o, 'status', 'status');
-  let statusCode = 0;
-  let statusMessage = '';
-  if (status !== undefined) {
-    const s = asObject(status, join(path, 'status'));
-    statusCode = enumValue(s, 'code', 'code', join(path, 'status'), STATUS_CODE_NAMES);
-    statusMessage = str(s, 'message', 'message', join(path, 'status'));
-  }
   return {
-    traceId: hexId(o, 'traceId', 'trace_id', path),
-    spanId: hexId(o, 'spanId', 'span_id', path),
-    traceState: str(o, 'traceState', 'trace_state', path),
-    parentSpanId: hexId(o, 'parentSpanId', 'parent_span_id', path),
-    flags: uint32(o, 'flags', 'flags', path),
-    name: str(o, 'name', 'name', path),
-    kind: enumValue(o, 'kind', 'kind', path, SPAN_KIND_NAMES),
-    startTimeUnixNano: fixed64(o, 'startTimeUnixNano', 'start_time_unix_nano', path),
-    endTimeUnixNano: fixed64(o, 'endTimeUnixNano', 'end_time_unix_nano', path),
-    attributes: attributes(o, 'attributes', path),
-    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count', path),
-    events: list(o, 'events', 'events', path, readEvent),
-    droppedEventsCount: uint32(o, 'droppedEventsCount', 'dropped_events_count', path),
-    links: list(o, 'links', 'links', path, readLink),
-    droppedLinksCount: uint32(o, 'droppedLinksCount', 'dropped_links_count', path),
-    status: { code: statusCode, message: statusMessage },
+    traceId: hexId(o, 'traceId', 'trace_id'),
+    spanId: hexId(o, 'spanId', 'span_id'),
+    traceState: str(o, 'traceState', 'trace_state'),
+    parentSpanId: hexId(o, 'parentSpanId', 'parent_span_id'),
+    flags: uint32(o, 'flags', 'flags'),
+    name: str(o, 'name', 'name'),
+    kind: enumValue(o, 'kind', SPAN_KIND_NAMES),
+    startTimeUnixNano: fixed64(o, 'startTimeUnixNano', 'start_time_unix_nano'),
+    endTimeUnixNano: fixed64(o, 'endTimeUnixNano', 'end_time_unix_nano'),
+    attributes: list(o, 'attributes', 'attributes', readKeyValue),
+    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count'),
+    events: list(o, 'events', 'events', readEvent),
+    droppedEventsCount: uint32(o, 'droppedEventsCount', 'dropped_events_count'),
+    links: list(o, 'links', 'links', readLink),
+    droppedLinksCount: uint32(o, 'droppedLinksCount', 'dropped_links_count'),
+    status: status === undefined ? UNSET_STATUS : within('status', () => readStatus(status)),
   };
 }
 
-function readEvent(v: unknown, path: string): OtlpEvent {
-  const o = asObject(v, path);
+function readEvent(v: unknown): OtlpEvent {
+  const o = asObject(v);
   return {
-    timeUnixNano: fixed64(o, 'timeUnixNano', 'time_unix_nano', path),
-    name: str(o, 'name', 'name', path),
-    attributes: attributes(o, 'attributes', path),
-    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count', path),
+    timeUnixNano: fixed64(o, 'timeUnixNano', 'time_unix_nano'),
+    name: str(o, 'name', 'name'),
+    attributes: list(o, 'attributes', 'attributes', readKeyValue),
+    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count'),
   };
 }
 
-function readLink(v: unknown, path: string): OtlpLink {
-  const o = asObject(v, path);
+function readLink(v: unknown): OtlpLink {
+  const o = asObject(v);
   return {
-    traceId: hexId(o, 'traceId', 'trace_id', path),
-    spanId: hexId(o, 'spanId', 'span_id', path),
-    traceState: str(o, 'traceState', 'trace_state', path),
-    attributes: attributes(o, 'attributes', path),
-    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count', path),
-    flags: uint32(o, 'flags', 'flags', path),
+    traceId: hexId(o, 'traceId', 'trace_id'),
+    spanId: hexId(o, 'spanId', 'span_id'),
+    traceState: str(o, 'traceState', 'trace_state'),
+    attributes: list(o, 'attributes', 'attributes', readKeyValue),
+    droppedAttributesCount: uint32(o, 'droppedAttributesCount', 'dropped_attributes_count'),
+    flags: uint32(o, 'flags', 'flags'),
   };
 }
 
-function attributes(o: JsonObject, camel: string, path: string, depth = 0): KeyValue[] {
-  return list(o, camel, camel, path, (v, p) => readKeyValue(v, p, depth));
-}
+const EMPTY_VALUE: AnyValue = { empty: true };
 
-function readKeyValue(v: unknown, path: string, depth: number): KeyValue {
-  const o = asObject(v, path);
+function readKeyValue(v: unknown, depth: number): KeyValue {
+  const o = asObject(v);
   const value = get(o, 'value', 'value');
-  return {
-    key: str(o, 'key', 'key', path),
-    value: value === undefined ? { empty: true } : readAnyValue(value, join(path, 'value'), depth),
-  };
+  const key = str(o, 'key', 'key');
+  if (value === undefined) return { key, value: EMPTY_VALUE };
+  try {
+    return { key, value: readAnyValue(value, depth) };
+  } catch (e: unknown) {
+    if (e instanceof JsonShapeError) throw e.within('value');
+    throw e;
+  }
 }
 
-const ANY_VALUE_FIELDS = [
-  ['stringValue', 'string_value'],
-  ['boolValue', 'bool_value'],
-  ['intValue', 'int_value'],
-  ['doubleValue', 'double_value'],
-  ['arrayValue', 'array_value'],
-  ['kvlistValue', 'kvlist_value'],
-  ['bytesValue', 'bytes_value'],
-] as const;
+/** The `value` oneof's JSON names (both spellings) → its lowerCamelCase name. */
+const ANY_VALUE_FIELDS: ReadonlyMap<string, string> = new Map(
+  ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'].flatMap((camel) => [
+    [camel, camel],
+    [camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), camel],
+  ]),
+);
 
-function readAnyValue(v: unknown, path: string, depth: number): AnyValue {
-  if (depth >= MAX_ANY_VALUE_DEPTH) throw new JsonShapeError(path, `values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
-  const o = asObject(v, path);
-  let found: (typeof ANY_VALUE_FIELDS)[number][0] | undefined;
+function readAnyValue(v: unknown, depth: number): AnyValue {
+  if (depth >= MAX_ANY_VALUE_DEPTH) throw new JsonShapeError(`values nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
+  const o = asObject(v);
+  let found: string | undefined;
   let raw: unknown;
-  for (const [camel, snake] of ANY_VALUE_FIELDS) {
-    const x = get(o, camel, snake);
-    if (x === undefined) continue;
-    if (found !== undefined) throw new JsonShapeError(path, `both ${found} and ${camel} are set`);
-    found = camel;
+  // Objects here have one key in practice: walking the keys beats probing all 14 names.
+  for (const key in o) {
+    const field = ANY_VALUE_FIELDS.get(key);
+    const x = o[key];
+    if (field === undefined || x === null || x === undefined) continue;
+    if (found !== undefined) throw new JsonShapeError(`both ${found} and ${field} are set`);
+    found = field;
     raw = x;
   }
-  if (found === undefined) return { empty: true };
-  const p = join(path, found);
-  switch (found) {
+  if (found === undefined) return EMPTY_VALUE;
+  try {
+    return anyValueOf(found, raw, depth);
+  } catch (e: unknown) {
+    if (e instanceof JsonShapeError) throw e.within(found);
+    throw e;
+  }
+}
+
+function anyValueOf(field: string, raw: unknown, depth: number): AnyValue {
+  switch (field) {
     case 'stringValue':
-      if (typeof raw !== 'string') throw new JsonShapeError(p, `expected a string, got ${describe(raw)}`);
+      if (typeof raw !== 'string') throw new JsonShapeError(`expected a string, got ${describe(raw)}`);
       return { stringValue: raw };
     case 'boolValue':
-      if (typeof raw !== 'boolean') throw new JsonShapeError(p, `expected a boolean, got ${describe(raw)}`);
+      if (typeof raw !== 'boolean') throw new JsonShapeError(`expected a boolean, got ${describe(raw)}`);
       return { boolValue: raw };
     case 'intValue':
       // A JSON number outside int64 was a double at the sender (the JS SDK's JSON exporter sends
       // any integral number as intValue): keep it as one rather than fail the whole request.
       if (typeof raw === 'number' && Number.isInteger(raw) && (raw < -(2 ** 63) || raw >= 2 ** 63)) return { doubleValue: raw };
-      return { intValue: integerValue(raw, p, INT64_MIN, INT64_MAX) };
+      return { intValue: bigInteger(raw, INT64_MIN, INT64_MAX) };
     case 'doubleValue':
-      return { doubleValue: doubleValue(raw, p) };
-    case 'arrayValue': {
-      const values = list(asObject(raw, p), 'values', 'values', p, (x, q) => readAnyValue(x, q, depth + 1));
-      return { arrayValue: { values } };
-    }
+      return { doubleValue: doubleValue(raw) };
+    case 'arrayValue':
+      return { arrayValue: { values: list(asObject(raw), 'values', 'values', readAnyValue, depth + 1) } };
     case 'kvlistValue':
-      return { kvlistValue: { values: attributes(asObject(raw, p), 'values', p, depth + 1) } };
-    case 'bytesValue':
-      if (typeof raw !== 'string' || !BASE64.test(raw)) throw new JsonShapeError(p, `expected base64, got ${describe(raw)}`);
+      return { kvlistValue: { values: list(asObject(raw), 'values', 'values', readKeyValue, depth + 1) } };
+    default:
+      if (typeof raw !== 'string' || !BASE64.test(raw)) throw new JsonShapeError(`expected base64, got ${describe(raw)}`);
       return { bytesValue: new Uint8Array(Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64')) };
   }
 }
 
 /** A double as a JSON number, or (protobuf JSON) a string: "NaN", "Infinity", "-Infinity" or a number. */
-function doubleValue(raw: unknown, path: string): number {
+function doubleValue(raw: unknown): number {
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'string') {
     if (raw === 'NaN') return NaN;
@@ -328,5 +393,5 @@ function doubleValue(raw: unknown, path: string): number {
     const n = Number(raw);
     if (raw.trim() !== '' && Number.isFinite(n)) return n;
   }
-  throw new JsonShapeError(path, `expected a number, got ${describe(raw)}`);
+  throw new JsonShapeError(`expected a number, got ${describe(raw)}`);
 }

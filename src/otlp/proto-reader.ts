@@ -30,11 +30,19 @@ export function tagOf(fieldNumber: number, wireType: WireType): number {
 /** Malformed protobuf input. `offset` is the byte offset in the buffer where the problem was found. */
 export class ProtoDecodeError extends Error {
   override readonly name = 'ProtoDecodeError';
+  /** What is wrong, without the offset. */
+  readonly problem: string;
   readonly offset: number;
 
-  constructor(message: string, offset: number) {
-    super(`${message} at byte ${offset}`);
+  constructor(problem: string, offset: number) {
+    super(`${problem} at byte ${offset}`);
+    this.problem = problem;
     this.offset = offset;
+  }
+
+  /** The same error for a buffer in which the decoded one started at byte `delta`. */
+  shifted(delta: number): ProtoDecodeError {
+    return new ProtoDecodeError(this.problem, this.offset + delta);
   }
 }
 
@@ -205,6 +213,27 @@ export class ProtoReader {
     throw new ProtoDecodeError('varint longer than 10 bytes', start);
   }
 
+  /**
+   * Reads an `int64` varint as a number: exact within ±2^53, rounded beyond. Varints of up to 7
+   * bytes (0 ≤ value < 2^49, e.g. every status code) are read without creating a bigint.
+   */
+  readInt64AsNumber(): number {
+    const buf = this.buf;
+    const start = this.pos;
+    let value = 0;
+    let scale = 1;
+    for (let pos = start; pos < start + 7 && pos < buf.length; pos++) {
+      const b = buf[pos]!;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return value;
+      }
+      scale *= 128;
+    }
+    return Number(BigInt.asIntN(64, this.readVarint64()));
+  }
+
   /** Reads a little-endian `fixed32` as an unsigned number. */
   readFixed32(end: number): number {
     const pos = this.pos;
@@ -313,8 +342,9 @@ export class ProtoReader {
     }
   }
 
-  /** Throws a `ProtoDecodeError` for a known field that arrived with the wrong wire type. */
-  wrongWireType(message: string, tag: number): never {
-    throw new ProtoDecodeError(`${message} field ${tag >>> 3} has wire type ${tag & 7}`, this.pos);
+  /** Throws a `ProtoDecodeError` for a known field that arrived with the wrong wire type; call right after `readTag`. */
+  wrongWireType(messageName: string, tag: number): never {
+    const tagBytes = tag < 0x80 ? 1 : tag < 0x4000 ? 2 : tag < 0x200000 ? 3 : tag < 0x10000000 ? 4 : 5;
+    throw new ProtoDecodeError(`${messageName} field ${tag >>> 3} has wire type ${tag & 7}`, this.pos - tagBytes);
   }
 }

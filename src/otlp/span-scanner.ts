@@ -6,21 +6,18 @@
  * semantic attributes. Attribute keys are matched as bytes; other values are skipped unread.
  */
 import type { SpanBatchBuilder } from './batch-builder.js';
-import { MAX_ANY_VALUE_DEPTH } from './decode-message.js';
 import { ProtoDecodeError, WireType, tagOf, type ProtoReader } from './proto-reader.js';
-import { cachedUtf8 } from './string-cache.js';
 import {
   EXCEPTION_EVENT_NAME,
   EXCEPTION_MESSAGE_KEY,
   EXCEPTION_STACKTRACE_KEY,
   EXCEPTION_TYPE_KEY,
-  SEMANTIC_KEYS_BY_LENGTH,
-  ValueRule,
-  statusCodeFromDouble,
-  statusCodeFromString,
-  type SemanticKey,
+  SEMANTIC_KEYS_BY_SHAPE,
+  SEMANTIC_KEY_TABLE_MAX_LENGTH,
   type SemanticsCollector,
 } from './semantics.js';
+import { cachedUtf8 } from './string-cache.js';
+import { ValueScanner, bytesEqual } from './value-scanner.js';
 
 const { VARINT, I64, LEN, I32 } = WireType;
 
@@ -35,12 +32,6 @@ const EXCEPTION_NAME_BYTES = new TextEncoder().encode(EXCEPTION_EVENT_NAME);
 const EXCEPTION_TYPE_BYTES = new TextEncoder().encode(EXCEPTION_TYPE_KEY);
 const EXCEPTION_MESSAGE_BYTES = new TextEncoder().encode(EXCEPTION_MESSAGE_KEY);
 const EXCEPTION_STACKTRACE_BYTES = new TextEncoder().encode(EXCEPTION_STACKTRACE_KEY);
-
-function bytesEqual(buf: Uint8Array, pos: number, length: number, expected: Uint8Array): boolean {
-  if (length !== expected.length) return false;
-  for (let i = 0; i < length; i++) if (buf[pos + i] !== expected[i]) return false;
-  return true;
-}
 
 function isZero(buf: Uint8Array, pos: number, length: number): boolean {
   for (let i = 0; i < length; i++) if (buf[pos + i] !== 0) return false;
@@ -58,15 +49,12 @@ function copyFixed64(src: Uint8Array, srcPos: number, dst: Uint8Array, index: nu
   else for (let i = 0; i < 8; i++) dst[at + 7 - i] = src[srcPos + i]!;
 }
 
-export class SpanScanner {
-  private readonly r: ProtoReader;
-  private readonly buf: Uint8Array;
+export class SpanScanner extends ValueScanner {
   private readonly out: SpanBatchBuilder;
   private readonly semantics: SemanticsCollector;
 
   constructor(r: ProtoReader, out: SpanBatchBuilder, semantics: SemanticsCollector) {
-    this.r = r;
-    this.buf = r.buf;
+    super(r);
     this.out = out;
     this.semantics = semantics;
   }
@@ -222,8 +210,14 @@ export class SpanScanner {
       if (keyLength < 0x80 && valueTagAt + 2 <= end && buf[valueTagAt] === tagOf(2, LEN)) {
         const valuePos = valueTagAt + 2;
         if (buf[valueTagAt + 1]! < 0x80 && valuePos + buf[valueTagAt + 1]! === end) {
-          r.pos = valuePos;
-          if (this.skipAnyValue(end, 0)) this.offerIfSemantic(pos + 2, keyLength, valuePos, end);
+          // The commonest value, a lone string shorter than 128 bytes, is checked here inline.
+          let set = true;
+          if (!(buf[valuePos] === tagOf(1, LEN) && buf[valuePos + 1]! < 0x80 && valuePos + 2 + buf[valuePos + 1]! === end)) {
+            r.pos = valuePos;
+            set = this.skipAnyValue(end, 0);
+          }
+          r.pos = end;
+          if (set) this.offerIfSemantic(pos + 2, keyLength, valuePos, end);
           return;
         }
       }
@@ -255,155 +249,14 @@ export class SpanScanner {
 
   /** Offers the (validated, set) value at `[valuePos, valueEnd)` when the key at `keyPos` is a semantic key. */
   private offerIfSemantic(keyPos: number, keyLength: number, valuePos: number, valueEnd: number): void {
-    if (keyLength >= SEMANTIC_KEYS_BY_LENGTH.length) return;
-    const candidates = SEMANTIC_KEYS_BY_LENGTH[keyLength];
+    if (keyLength === 0 || keyLength > SEMANTIC_KEY_TABLE_MAX_LENGTH) return;
+    const candidates = SEMANTIC_KEYS_BY_SHAPE[keyLength * 256 + this.buf[keyPos]!];
     if (candidates === undefined) return;
     for (const key of candidates) {
       if (bytesEqual(this.buf, keyPos, keyLength, key.keyBytes)) {
         this.semantics.offer(key, this.semanticValue(key, valuePos, valueEnd));
         return;
       }
-    }
-  }
-
-  /** Validates a `KeyValue` at `[r.pos, end)` without decoding it. */
-  private skipKeyValue(end: number, depth: number): void {
-    const r = this.r;
-    while (r.pos < end) {
-      const tag = r.readTag();
-      if (tag === tagOf(1, LEN)) r.pos = r.readDelimitedEnd(end);
-      else if (tag === tagOf(2, LEN)) this.skipAnyValue(r.readDelimitedEnd(end), depth);
-      else if (tag >>> 3 <= 2) r.wrongWireType('KeyValue', tag);
-      else r.skipField(tag, end);
-    }
-    r.expectEnd(end);
-  }
-
-  /** Validates an `AnyValue` at `[r.pos, end)`; returns whether a field of its `value` oneof is set. */
-  private skipAnyValue(end: number, depth: number): boolean {
-    const r = this.r;
-    if (depth >= MAX_ANY_VALUE_DEPTH) throw new ProtoDecodeError(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`, r.pos);
-    // Fast path: a lone string_value shorter than 128 bytes, the commonest attribute value.
-    const pos = r.pos;
-    if (pos + 2 <= end && this.buf[pos] === tagOf(1, LEN) && this.buf[pos + 1]! < 0x80 && pos + 2 + this.buf[pos + 1]! === end) {
-      r.pos = end;
-      return true;
-    }
-    let set = false;
-    while (r.pos < end) {
-      const tag = r.readTag();
-      switch (tag) {
-        case tagOf(1, LEN):
-        case tagOf(7, LEN):
-          r.pos = r.readDelimitedEnd(end);
-          set = true;
-          break;
-        case tagOf(2, VARINT):
-        case tagOf(3, VARINT):
-        case tagOf(4, I64):
-          r.skipField(tag, end);
-          set = true;
-          break;
-        case tagOf(5, LEN):
-        case tagOf(6, LEN): {
-          const e = r.readDelimitedEnd(end);
-          const isArray = tag === tagOf(5, LEN);
-          while (r.pos < e) {
-            const t = r.readTag();
-            if (t === tagOf(1, LEN)) {
-              if (isArray) this.skipAnyValue(r.readDelimitedEnd(e), depth + 1);
-              else this.skipKeyValue(r.readDelimitedEnd(e), depth + 1);
-            } else if (t >>> 3 === 1) r.wrongWireType(isArray ? 'ArrayValue' : 'KeyValueList', t);
-            else r.skipField(t, e);
-          }
-          r.expectEnd(e);
-          set = true;
-          break;
-        }
-        default:
-          if (tag >>> 3 <= 7) r.wrongWireType('AnyValue', tag);
-          r.skipField(tag, end);
-      }
-    }
-    r.expectEnd(end);
-    return set;
-  }
-
-  /**
-   * Finds the last set `value` field of the (already validated) `AnyValue` at `[pos, end)`
-   * (protobuf keeps the last): its tag in `lastTag` (0: none), the offset of its encoded value
-   * (the length prefix, for length-delimited fields) in `lastPos`.
-   */
-  private lastTag = 0;
-  private lastPos = 0;
-  private findValue(pos: number, end: number): void {
-    const r = this.r;
-    const saved = r.pos;
-    r.pos = pos;
-    this.lastTag = 0;
-    while (r.pos < end) {
-      const tag = r.readTag();
-      if (tag >>> 3 <= 7) {
-        this.lastTag = tag;
-        this.lastPos = r.pos;
-      }
-      r.skipField(tag, end);
-    }
-    r.pos = saved;
-  }
-
-  /** The string in a validated `AnyValue` at `[pos, end)`, or undefined when it holds something else. */
-  private stringIn(pos: number, end: number): string | undefined {
-    this.findValue(pos, end);
-    if (this.lastTag !== tagOf(1, LEN)) return undefined;
-    return this.readStringAt(this.lastPos, end);
-  }
-
-  /** The string whose length prefix is at `pos`. */
-  private readStringAt(pos: number, end: number): string {
-    const r = this.r;
-    const saved = r.pos;
-    r.pos = pos;
-    const stringEnd = r.readDelimitedEnd(end);
-    const s = cachedUtf8(this.buf, r.pos, stringEnd);
-    r.pos = saved;
-    return s;
-  }
-
-  /** A semantic attribute's value by its key's rule (semantics.ts), from a validated `AnyValue`. */
-  private semanticValue(key: SemanticKey, pos: number, end: number): string | number | undefined {
-    this.findValue(pos, end);
-    const tag = this.lastTag;
-    if (tag === tagOf(1, LEN)) {
-      const text = this.readStringAt(this.lastPos, end);
-      return key.rule === ValueRule.STATUS_CODE ? statusCodeFromString(text) : text;
-    }
-    const r = this.r;
-    const saved = r.pos;
-    r.pos = this.lastPos;
-    try {
-      if (key.rule === ValueRule.STATUS_CODE) {
-        if (tag === tagOf(3, VARINT)) return Number(BigInt.asIntN(64, r.readVarint64()));
-        if (tag === tagOf(4, I64)) return statusCodeFromDouble(r.readDouble(end));
-        return undefined;
-      }
-      if (key.rule === ValueRule.HEADER && tag === tagOf(5, LEN)) {
-        const arrayEnd = r.readDelimitedEnd(end);
-        while (r.pos < arrayEnd) {
-          const t = r.readTag();
-          if (t !== tagOf(1, LEN)) {
-            r.skipField(t, arrayEnd);
-            continue;
-          }
-          const e = r.readDelimitedEnd(arrayEnd);
-          const s = this.stringIn(r.pos, e);
-          if (s !== undefined) return s;
-          r.pos = e;
-        }
-      }
-      return undefined;
-    } finally {
-      r.pos = saved;
     }
   }
 

@@ -7,6 +7,7 @@ import type {
   ChainStep,
   FocalFilter,
   HopCount,
+  NodeRef,
   ServiceRef,
   TraceSummary,
   ZoneFilter,
@@ -95,7 +96,7 @@ export async function flow(store: CallAnalytics, query: ServiceQuery): Promise<Q
 export interface BacktraceDetailsJson extends BacktraceDetails {
   readonly service: string;
   readonly kind: ServiceKind;
-  readonly path: readonly ServiceRef[];
+  readonly path: readonly NodeRef[];
 }
 
 export async function backtraceDetails(
@@ -106,8 +107,9 @@ export async function backtraceDetails(
 ): Promise<QueryResult<BacktraceDetailsJson>> {
   const service = await resolveService(store, query.name, query.kind);
   if (!service.ok) return service;
-  // A node path names services; a step without a kind means the instrumented service of that name.
-  const path: ServiceRef[] = nodePath.map((step) => ({ kind: step.kind ?? 'service', name: step.name }));
+  // A node path names services; a step without a kind means the instrumented service of that name,
+  // except `unknown`, the caller of calls whose parent never arrived.
+  const path: NodeRef[] = nodePath.map((step) => ({ kind: step.kind ?? (step.name === 'unknown' ? 'unknown' : 'service'), name: step.name }));
   const details = await store.backtraceDetails(focalFilter(service.value, query), path, exemplarLimit);
   return { ok: true, value: { service: query.name, kind: service.value.kind, path, ...details } };
 }

@@ -92,6 +92,18 @@ export async function ingest(topology: Topology): Promise<IngestedStore> {
   };
 }
 
+/** Whether a fresh DuckDB store answers the `CallAnalytics` queries. */
+export async function storeImplementsCallAnalytics(): Promise<boolean> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-differential-'));
+  try {
+    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
+    await storage.close();
+    return isCallAnalytics(storage);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 const ANALYTICS_METHODS = ['backtraceGroups', 'backtraceDetails', 'flowGroups', 'serviceSummaries', 'serviceNeighbourhood', 'failures', 'findTraces', 'serviceKinds'] as const;
 
 export function isCallAnalytics(storage: Storage): storage is Storage & CallAnalytics {

@@ -12,7 +12,7 @@ import { generateTopology } from '../../src/analysis/testing/topology.js';
 import { encodeTraceRequest } from '../../src/otlp/encode.js';
 import type { CallAnalytics, FocalFilter, ServiceRef, TraceQuery } from '../../src/storage/api/call-queries.js';
 import { flatBacktraceGroups, flatFlowGroups } from './flat-model.js';
-import { casesOf, ingest, topologyOf, type Cases, type IngestedStore, type Topology } from './differential-cases.js';
+import { casesOf, ingest, storeImplementsCallAnalytics, topologyOf, type Cases, type IngestedStore, type Topology } from './differential-cases.js';
 
 const SEEDS = Array.from({ length: 30 }, (_, i) => i + 1);
 const EXEMPLARS = 5;
@@ -94,6 +94,8 @@ describe('the topology generator', () => {
           if (node.unknownCaller) seen.add('missing parent');
           if (node.caller?.call.service === c.service && node.caller.call.kind === c.kind) seen.add('self call');
           for (let up = node.caller?.caller; up !== undefined; up = up.caller) if (up.call.service === c.service && up.call.kind === c.kind) seen.add('recursion');
+          const [p, g, h] = [node.caller, node.caller?.caller, node.caller?.caller?.caller];
+          if (p && g && h && p.call.service !== c.service && g.call.service === c.service && h.call.service === p.call.service) seen.add('ping-pong');
           if (c.failed) seen.add('failure');
           if (c.stackTraces.length > 0) seen.add('stack trace');
           if (c.referringPage !== null) seen.add('referring page');
@@ -106,7 +108,7 @@ describe('the topology generator', () => {
     expect([...seen].sort()).toEqual(
       [
         'failure', 'kind application', 'kind database', 'kind external', 'kind messaging', 'kind service', 'kubernetes', 'missing parent',
-        'outside the window', 'proxy', 'recursion', 'referring page', 'root span missing', 'self call', 'stack trace',
+        'outside the window', 'ping-pong', 'proxy', 'recursion', 'referring page', 'root span missing', 'self call', 'stack trace',
       ].sort(),
     );
   });
@@ -207,11 +209,19 @@ function sum(values: readonly number[]): number {
 }
 
 function fastPath(store: IngestedStore | undefined): CallAnalytics {
-  if (store?.analytics === undefined) {
-    throw new Error('the DuckDB store does not implement CallAnalytics (src/storage/api/call-queries.ts) yet: nothing to compare the oracle with');
-  }
+  if (store?.analytics === undefined) throw new Error('the DuckDB store does not implement CallAnalytics');
   return store.analytics;
 }
+
+// Until the store implements the fast path, one test says so and the comparisons wait for it
+// (rather than 150 tests failing with the same message).
+const storeHasFastPath = await storeImplementsCallAnalytics();
+
+describe('the DuckDB store', () => {
+  it('implements CallAnalytics (src/storage/api/call-queries.ts), the fast path this file compares with the oracle', () => {
+    expect(storeHasFastPath).toBe(true);
+  });
+});
 
 for (const seed of SEEDS) {
   describe(`fast path == oracle, seed ${seed}`, () => {
@@ -230,7 +240,7 @@ for (const seed of SEEDS) {
       }
     });
 
-    it('services list, per window and zone, and service kinds', async () => {
+    it.skipIf(!storeHasFastPath)('services list, per window and zone, and service kinds', async () => {
       const analytics = fastPath(store);
       const { topology, cases } = seeded(seed);
       for (const window of cases.windows) {
@@ -242,7 +252,7 @@ for (const seed of SEEDS) {
       for (const name of cases.names) expect(await analytics.serviceKinds(name), name).toEqual(topology.oracle.serviceKinds(name));
     });
 
-    it('backtrace and its node details', async () => {
+    it.skipIf(!storeHasFastPath)('backtrace and its node details', async () => {
       const analytics = fastPath(store);
       const { topology, cases } = seeded(seed);
       for (const filter of cases.filters) {
@@ -256,7 +266,7 @@ for (const seed of SEEDS) {
       }
     });
 
-    it('service flow', async () => {
+    it.skipIf(!storeHasFastPath)('service flow', async () => {
       const analytics = fastPath(store);
       const { topology, cases } = seeded(seed);
       for (const filter of cases.filters) {
@@ -264,7 +274,7 @@ for (const seed of SEEDS) {
       }
     });
 
-    it('service neighbourhood and failures', async () => {
+    it.skipIf(!storeHasFastPath)('service neighbourhood and failures', async () => {
       const analytics = fastPath(store);
       const { topology, cases } = seeded(seed);
       for (const filter of cases.filters) {
@@ -274,7 +284,7 @@ for (const seed of SEEDS) {
       }
     });
 
-    it('traces list', async () => {
+    it.skipIf(!storeHasFastPath)('traces list', async () => {
       const analytics = fastPath(store);
       const { topology, cases } = seeded(seed);
       for (const query of traceQueries(cases)) {

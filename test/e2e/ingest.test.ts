@@ -28,11 +28,11 @@ function callLines(trace: TraceResponse): string[] {
 }
 
 const EXPECTED_CALLS = [
+  'application:orders-web',
   'orders-web > frontend > order > database:orders',
   'orders-web > frontend > order > external:api.fedex.com FAILED',
   'orders-web > frontend > service:order',
   'orders-web > service:frontend',
-  'application:orders-web',
 ];
 
 describe('OTLP ingest with the real OpenTelemetry SDK exporters', () => {

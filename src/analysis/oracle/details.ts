@@ -3,7 +3,7 @@
  * reasons, stack traces, referring pages, proxies, instances and exemplar trace ids, for exactly
  * the focal calls under that node").
  */
-import type { BacktraceDetails, FocalFilter, InstanceGroup, ServiceRef } from '../../storage/api/call-queries.js';
+import type { BacktraceDetails, FocalFilter, InstanceGroup, NodeRef } from '../../storage/api/call-queries.js';
 import { ancestorsOf, type CallNode, type LineStep, type OracleTrace } from './call-tree.js';
 import { compareInstanceKeys, compareText, focalCalls, instanceKeyText, NO_K8S, rankedCounts, type InstanceKey } from './focal.js';
 
@@ -30,7 +30,7 @@ import { compareInstanceKeys, compareText, focalCalls, instanceKeyText, NO_K8S, 
 export function oracleBacktraceDetails(
   traces: readonly OracleTrace[],
   filter: FocalFilter,
-  nodePath: readonly ServiceRef[],
+  nodePath: readonly NodeRef[],
   exemplarLimit: number,
 ): BacktraceDetails {
   const under: { focal: CallNode; nodeCall: CallNode | undefined }[] = [];
@@ -54,7 +54,7 @@ export function oracleBacktraceDetails(
   };
 }
 
-function endsWith(above: readonly LineStep[], nodePath: readonly ServiceRef[]): boolean {
+function endsWith(above: readonly LineStep[], nodePath: readonly NodeRef[]): boolean {
   if (above.length < nodePath.length) return false;
   const offset = above.length - nodePath.length;
   for (let i = 0; i < nodePath.length; i++) {

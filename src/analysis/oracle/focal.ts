@@ -19,7 +19,7 @@ export function startsIn(node: CallNode, range: TimeRange): boolean {
  * `unknown` caller (kind and name `unknown`, request ''), exactly as a materialized path does.
  */
 export function chainRunsThrough(node: CallNode, chain: readonly ChainStep[]): boolean {
-  for (const line of linesThrough(node)) if (lineContainsChain(line.slice(0, line.findIndex((s) => s.node === node) + 1), chain)) return true;
+  for (const line of linesThrough(node)) if (lineContainsChain(line, chain)) return true;
   return false;
 }
 

@@ -25,6 +25,7 @@ import type {
   FailureSummary,
   FocalFilter,
   ServiceNeighbourhood,
+  NodeRef,
   ServiceRef,
   ServiceSummary,
   TimeRange,
@@ -75,7 +76,7 @@ export class Oracle {
     return oracleFlow(this.traces, filter);
   }
 
-  backtraceDetails(filter: FocalFilter, nodePath: readonly ServiceRef[], exemplarLimit: number): BacktraceDetails {
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): BacktraceDetails {
     return oracleBacktraceDetails(this.traces, filter, nodePath, exemplarLimit);
   }
 

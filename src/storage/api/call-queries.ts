@@ -29,6 +29,12 @@ export interface ServiceRef {
   readonly name: string;
 }
 
+/** A backtrace node's service: like `ServiceRef`, but the `unknown` caller is a node too. */
+export interface NodeRef {
+  readonly kind: CallerKind;
+  readonly name: string;
+}
+
 export interface ChainStep {
   readonly name: string;
   /** When absent, any kind. */
@@ -207,7 +213,7 @@ export interface CallAnalytics {
    * the focal service, caller first; empty for the root. Exactly the focal calls whose path ends
    * with `nodePath` (kinds and names) count.
    */
-  backtraceDetails(filter: FocalFilter, nodePath: readonly ServiceRef[], exemplarLimit: number): Promise<BacktraceDetails>;
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails>;
   /** Flow groups; the group with an empty path is the focal calls themselves. Unordered. */
   flowGroups(filter: FocalFilter): Promise<FlowGroup[]>;
   /** Ordered by kind, then name. */

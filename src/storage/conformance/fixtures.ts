@@ -5,7 +5,7 @@
  * opaque, so these builders do not depend on the OTLP codec. Resource and scope ids are a 63-bit
  * FNV-1a hash of their bytes, so equal bytes give equal ids, as the real content id does.
  */
-import type { CallerKind, KubernetesContext, ServiceKind } from '../../model/service.js';
+import type { CallerKind, KubernetesContext } from '../../model/service.js';
 import type { PathEntry, ServiceCall } from '../../model/call.js';
 import type { AnyValue, KeyValue } from '../../model/otlp.js';
 import type { BatchResource, BatchScope, SpanBatch } from '../../model/span-batch.js';
@@ -170,8 +170,6 @@ export function pathEntry(kind: CallerKind, name: string, request: string, callI
 
 /** The path entry of a caller whose span never arrived. */
 export const UNKNOWN_CALLER: PathEntry = { kind: 'unknown', name: 'unknown', request: '', callId: '' };
-
-export const SERVICE_KINDS_FOR_TESTS: readonly ServiceKind[] = ['service', 'database', 'messaging', 'external', 'application'];
 
 function indexById<T extends { readonly id: bigint }>(list: T[], item: T): number {
   const found = list.findIndex((x) => x.id === item.id);

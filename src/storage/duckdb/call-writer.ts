@@ -8,13 +8,16 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { TraceCalls } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
-import { asStorageError } from './connection.js';
 import { callChunks, callRow } from './call-rows.js';
 import { parseTraceId } from './id-codec.js';
 
-const DELETE_CALLS = `DELETE FROM calls WHERE trace_id IN (SELECT unnest($1::UHUGEINT[]))`;
+// Lists of ids are bound as one LIST parameter and unnested in a subquery. Measured with 500
+// traces per call: this shape costs 5–8 µs per trace, while `IN (SELECT unnest($1))` and a bare
+// `SELECT unnest($1), unnest($2)` as the INSERT source cost ~40 µs per trace.
+const DELETE_CALLS = `DELETE FROM calls USING (SELECT unnest($1::UHUGEINT[]) AS trace_id) AS q
+WHERE calls.trace_id = q.trace_id`;
 const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq)
-SELECT unnest($1::UHUGEINT[]), unnest($2::UBIGINT[])
+SELECT q.trace_id, q.derived_seq FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq) AS q
 ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq`;
 
 interface PreparedEntry {
@@ -33,17 +36,7 @@ export async function replaceCalls(conn: SerialConnection, entries: readonly Tra
 
   await conn.transaction(async () => {
     if (toDelete.length > 0) await conn.execute(DELETE_CALLS, [listValue(toDelete)], [LIST(UHUGEINT)]);
-    if (chunks.length > 0) {
-      const appender = await conn.raw.createAppender('calls');
-      try {
-        for (const chunk of chunks) appender.appendDataChunk(chunk);
-        appender.flushSync();
-      } catch (cause: unknown) {
-        throw asStorageError(cause, 'APPEND calls');
-      } finally {
-        appender.closeSync();
-      }
-    }
+    await conn.appendChunks('calls', chunks);
     await conn.execute(
       UPSERT_DERIVATIONS,
       [listValue(prepared.map((e) => e.traceId)), listValue(prepared.map((e) => e.derivedSeq))],

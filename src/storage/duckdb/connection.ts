@@ -10,7 +10,7 @@
  * prepared while the table was empty, still returned nothing after a row was committed. A `$n`
  * parameter is not folded, so bind every value that filters.
  */
-import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 
 export class SerialConnection {
@@ -67,6 +67,33 @@ export class SerialConnection {
       await this.raw.run(sql);
     } catch (cause: unknown) {
       throw asStorageError(cause, sql);
+    }
+  }
+
+  /** Appends data chunks (columns in table order) to `table`, inside the current transaction. */
+  async appendChunks(table: string, chunks: readonly DuckDBDataChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const statement = `APPEND ${table}`;
+    let appender: DuckDBAppender;
+    try {
+      appender = await this.raw.createAppender(table);
+    } catch (cause: unknown) {
+      throw asStorageError(cause, statement);
+    }
+    let closing = false;
+    try {
+      for (const chunk of chunks) appender.appendDataChunk(chunk);
+      closing = true;
+      appender.closeSync(); // flushes into the transaction
+    } catch (cause: unknown) {
+      if (!closing) {
+        try {
+          appender.closeSync();
+        } catch {
+          // The append error above is the one worth reporting; the transaction rolls back anyway.
+        }
+      }
+      throw asStorageError(cause, statement);
     }
   }
 

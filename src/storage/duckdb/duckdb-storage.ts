@@ -7,7 +7,8 @@
  * call still gets its own seq, so seqs are strictly increasing per call. A call resolves after
  * COMMIT returned, and DuckDB's COMMIT appends the transaction to the WAL and fsyncs it (checked
  * with strace on DuckDB 1.5: one `fsync` of `tributary.duckdb.wal` per COMMIT, with the default
- * settings), so a resolved append survives kill -9.
+ * settings), so a resolved append survives kill -9, and power loss as far as the disk honours
+ * fsync. (`durability.test.ts` kills a writer with SIGKILL and finds every acknowledged span.)
  *
  * Reads: a few reader connections (DuckDB MVCC: they see committed data and never block the
  * writer), each used by one query at a time.
@@ -28,7 +29,7 @@ import { parseTraceId, traceIdHex } from './id-codec.js';
 import { migrate } from './schema.js';
 import { checkBatch } from './span-chunks.js';
 import { SET_META, SpanWriter } from './span-writer.js';
-import { readTrace } from './trace-reader.js';
+import { TraceReader } from './trace-reader.js';
 
 export interface DuckDbStorageOptions {
   /** Directory of the store; created if missing. */
@@ -37,8 +38,16 @@ export interface DuckDbStorageOptions {
   readonly memoryLimit?: string;
   /** DuckDB worker threads (default: the number of CPU cores DuckDB detects). */
   readonly threads?: number;
-  /** Reader connections (default 2). */
+  /** Reader connections (default 2, at least 1). */
   readonly readers?: number;
+  /**
+   * DuckDB `checkpoint_threshold`: the WAL size that triggers a checkpoint (default '256MB').
+   * DuckDB's own default (16MB) checkpoints every ~45K spans, and each checkpoint rewrites the
+   * table's last, partly filled row group: `bench/append.ts` measured 89K spans/s and 336 B/span
+   * on disk, against ~225K spans/s and ~275 B/span at 256MB. The price is the replay at start-up
+   * after a crash: a 228MB WAL (600K spans) replayed in 0.8 s.
+   */
+  readonly checkpointThreshold?: string;
 }
 
 export const DATABASE_FILE = 'tributary.duckdb';
@@ -55,6 +64,7 @@ export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<
   if (openFiles.has(file)) throw new StorageError(`${file} is already open in this process`);
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '2GB' };
   if (options.threads !== undefined) config.threads = String(options.threads);
+  config.checkpoint_threshold = options.checkpointThreshold ?? '256MB';
 
   let instance: DuckDBInstance;
   try {
@@ -66,7 +76,7 @@ export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<
   try {
     const writer = new SerialConnection(await instance.connect());
     connections.push(writer);
-    for (let i = 0; i < (options.readers ?? 2); i++) connections.push(new SerialConnection(await instance.connect()));
+    for (let i = 0; i < Math.max(1, options.readers ?? 2); i++) connections.push(new SerialConnection(await instance.connect()));
     await migrate(writer);
     const spanWriter = new SpanWriter(writer);
     await spanWriter.load();
@@ -91,6 +101,7 @@ class DuckDbStorage implements Storage {
   readonly capabilities: StorageCapabilities = { backend: 'duckdb', persistent: true };
   private readonly writes: GroupCommitQueue<SpanBatch, AppendResult>;
   private closing: Promise<void> | undefined;
+  private readonly traceReader = new TraceReader();
 
   constructor(
     private readonly file: string,
@@ -144,7 +155,9 @@ class DuckDbStorage implements Storage {
     return this.read('derivedTraces', async (conn) => {
       const ids = traceIds.map(parseTraceId);
       if (ids.length === 0) return new Set<string>();
-      const rows = (await conn.query('SELECT trace_id FROM derivations WHERE trace_id IN (SELECT unnest($1::UHUGEINT[]))', [listValue(ids)], [LIST(UHUGEINT)])).getRows();
+      // A join with the unnested list (0.9 ms p50 for 50 ids among 1M) beats `IN (SELECT unnest(…))` (2.8 ms).
+      const rows = (await conn.query(`SELECT d.trace_id FROM derivations d
+        JOIN (SELECT DISTINCT unnest($1::UHUGEINT[]) AS trace_id) q ON d.trace_id = q.trace_id`, [listValue(ids)], [LIST(UHUGEINT)])).getRows();
       return new Set(rows.map(([id]) => traceIdHex(id as bigint)));
     });
   }
@@ -174,7 +187,7 @@ class DuckDbStorage implements Storage {
   }
 
   getTrace(traceId: string): Promise<StoredTrace> {
-    return this.read('getTrace', (conn) => readTrace(conn, traceId));
+    return this.read('getTrace', (conn) => this.traceReader.read(conn, traceId));
   }
 
   getTraceCalls(traceId: string): Promise<ServiceCall[]> {

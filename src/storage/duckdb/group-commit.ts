@@ -58,6 +58,9 @@ export class GroupCommitQueue<Item, Result> {
           this.jobs.shift();
           await Promise.resolve().then(job.run).then(job.resolve, job.reject);
         } else {
+          // Callers that just got their result usually submit again at once; one macrotask turn
+          // lets them join this group instead of trailing into the next.
+          await new Promise((resolve) => setImmediate(resolve));
           await this.runGroup(this.takeGroup());
         }
       }

@@ -5,7 +5,7 @@
  *
  * Layout (version 1):
  * - `spans`: one row per appended span. Ids are integers (see `id-codec.ts`); `parent_span_id` is
- *   NULL for a root span and `status_message` NULL for ''. `duration_ns` is `end - start` wrapped to
+ *   0 for a root span (OTLP's all-zero id); no column is NULL (see `span-chunks.ts` for why). `duration_ns` is `end - start` wrapped to
  *   int64, so `start + duration` (wrapped) gives the end back exactly even for hostile timestamps.
  *   `payload` is the span's OTLP protobuf, the lossless record. `seq` is the append's sequence
  *   number. Finding one trace: the `spans_trace_id` ART index (see `trace-reader.ts` for why).
@@ -38,7 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE spans (
         trace_id UHUGEINT NOT NULL,
         span_id UBIGINT NOT NULL,
-        parent_span_id UBIGINT,
+        parent_span_id UBIGINT NOT NULL,
         seq UBIGINT NOT NULL,
         resource_id UBIGINT NOT NULL,
         scope_id UBIGINT NOT NULL,
@@ -47,7 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
         start_time_ns BIGINT NOT NULL,
         duration_ns BIGINT NOT NULL,
         status_code UTINYINT NOT NULL,
-        status_message VARCHAR,
+        status_message VARCHAR NOT NULL,
         payload BLOB NOT NULL
       )`,
       `CREATE INDEX spans_trace_id ON spans (trace_id)`,

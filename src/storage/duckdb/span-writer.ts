@@ -6,7 +6,6 @@
 import { BLOB, MAP, UBIGINT, VARCHAR, blobValue, mapValue } from '@duckdb/node-api';
 import type { SpanBatch } from '../../model/span-batch.js';
 import type { SerialConnection } from './connection.js';
-import { asStorageError } from './connection.js';
 import { encodeAttributes, flattenAttributes } from './attribute-codec.js';
 import { SpanChunkBuilder } from './span-chunks.js';
 
@@ -46,17 +45,7 @@ export class SpanWriter {
       for (const s of newScopes.values()) {
         await this.conn.execute(INSERT_SCOPE, [s.id, blobValue(s.bytes), s.name, s.version], SCOPE_TYPES);
       }
-      if (chunks.length > 0) {
-        const appender = await this.conn.raw.createAppender('spans');
-        try {
-          for (const chunk of chunks) appender.appendDataChunk(chunk);
-          appender.flushSync();
-        } catch (cause: unknown) {
-          throw asStorageError(cause, 'APPEND spans');
-        } finally {
-          appender.closeSync();
-        }
-      }
+      await this.conn.appendChunks('spans', chunks);
       // An empty batch leaves no row carrying its seq; remember the seq so a restart never reuses it.
       if (hasEmptyBatch) await this.conn.execute(SET_META, ['seq_floor', String(seqs.at(-1))]);
     });
