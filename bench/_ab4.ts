@@ -1,4 +1,4 @@
-import 'protobufjs/minimal.js';
+import 'protobufjs/light.js';
 import { makeTraceRequest } from './payloads.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
 import { decodeTraceRequest } from '../src/otlp/decode-request.js';
