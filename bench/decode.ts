@@ -1,17 +1,21 @@
 /**
- * Benchmark of the OTLP ingest decoder (`npx tsx bench/decode.ts [--seconds N] [--requests N]`).
+ * Benchmark of the OTLP ingest decoder (`npx tsx bench/decode.ts [--seconds N] [--requests N]
+ * [--traces N] [--spans-per-trace N]`).
  *
  * Decodes the same realistic protobuf requests (100 traces × 10 spans each, ~10 attributes per
  * span, Kubernetes resource attributes; see payloads.ts) with:
  *   - decodeTraceRequest: the hot path (protobuf → columnar SpanBatch), what ingest runs;
  *   - protobufjs: the generic library baseline (reflection-generated decoder, same schema);
  *   - decodeTraceRequestToModel: our complete slow decoder (protobuf → plain objects);
- * and, for the JSON receiver, JSON.parse + parseTraceRequestJson + encode + decodeTraceRequest.
- * Prints spans per CPU-second (one core) and per wall-clock second. A program, not a test:
- * nothing here asserts timings.
+ *   - the OTLP/JSON receiver's path: JSON.parse + parseTraceRequestJson + encode + hot path.
+ * Each decoder runs in a fresh child process: measured here, merely loading another library
+ * (protobufjs, yaml, fastify) into the process slows the hot path by ~10%, and one decoder's
+ * garbage would tax the next. Prints spans per CPU-second (one core) and per wall-clock second.
+ * A program, not a test: nothing here asserts timings.
  */
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import protobuf from 'protobufjs';
+import { fileURLToPath } from 'node:url';
 import { decodeTraceRequestToModel } from '../src/otlp/decode-message.js';
 import { decodeTraceRequest } from '../src/otlp/decode-request.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
@@ -22,42 +26,96 @@ import { makeTraceRequest } from './payloads.js';
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
+  return Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
 const seconds = option('seconds', 3);
 const requestCount = option('requests', 20);
 const traces = option('traces', 100);
 const spansPerTrace = option('spans-per-trace', 10);
-
-// Only the encoded forms are kept: a heap full of model objects would slow every major GC and
-// penalize whichever decoder allocates most.
-const payloads: Uint8Array[] = [];
-const jsonTexts: string[] = [];
-for (let i = 0; i < requestCount; i++) {
-  const model = makeTraceRequest({ seed: i + 1, traces, spansPerTrace });
-  payloads.push(encodeTraceRequest(model));
-  jsonTexts.push(JSON.stringify(traceRequestToJson(model)));
-}
 const spansPerRequest = traces * spansPerTrace;
-const totalBytes = payloads.reduce((n, p) => n + p.length, 0);
 
-const root = protobuf.Root.fromJSON(OTLP_TRACE_DESCRIPTOR);
-const ProtobufjsRequest = root.lookupType('otlp.ExportTraceServiceRequest');
+interface Payloads {
+  readonly protobuf: Uint8Array[];
+  readonly json: string[];
+}
+
+/** The requests, kept only in encoded form: a heap full of model objects would slow every major GC. */
+function makePayloads(withJson: boolean): Payloads {
+  const out: Payloads = { protobuf: [], json: [] };
+  for (let i = 0; i < requestCount; i++) {
+    const model = makeTraceRequest({ seed: i + 1, traces, spansPerTrace });
+    out.protobuf.push(encodeTraceRequest(model));
+    if (withJson) out.json.push(JSON.stringify(traceRequestToJson(model)));
+  }
+  return out;
+}
+
+type Decode = (i: number) => number;
+
+interface Decoder {
+  readonly name: string;
+  readonly json?: boolean;
+  readonly setup: (p: Payloads) => Promise<Decode>;
+}
+
+const DECODERS: readonly Decoder[] = [
+  {
+    name: 'decodeTraceRequest (hot path → SpanBatch)',
+    setup: async (p) => (i) => {
+      const outcome = decodeTraceRequest(p.protobuf[i]!);
+      if (!outcome.ok) throw new Error(outcome.error);
+      return outcome.batch.length;
+    },
+  },
+  {
+    name: 'protobufjs reflection decode',
+    setup: async (p) => {
+      // Loaded only in this decoder's process (see the header comment).
+      const protobuf = (await import('protobufjs')).default;
+      const Request = protobuf.Root.fromJSON(OTLP_TRACE_DESCRIPTOR).lookupType('otlp.ExportTraceServiceRequest');
+      return (i) => {
+        const message = Request.decode(p.protobuf[i]!) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+        let n = 0;
+        for (const rs of message.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+        return n;
+      };
+    },
+  },
+  {
+    name: 'decodeTraceRequestToModel (slow path)',
+    setup: async (p) => (i) => {
+      const req = decodeTraceRequestToModel(p.protobuf[i]!);
+      let n = 0;
+      for (const rs of req.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+      return n;
+    },
+  },
+  {
+    name: 'OTLP/JSON: JSON.parse + parse + encode + hot path',
+    json: true,
+    setup: async (p) => (i) => {
+      const parsed = parseTraceRequestJson(JSON.parse(p.json[i]!));
+      if (!parsed.ok) throw new Error(parsed.error);
+      const outcome = decodeTraceRequest(encodeTraceRequest(parsed.request));
+      if (!outcome.ok) throw new Error(outcome.error);
+      return outcome.batch.length;
+    },
+  },
+];
 
 interface Result {
-  readonly name: string;
-  /** Spans per second of CPU time used by this process (GC threads included): spans/s on one free core. */
+  /** Spans per second of CPU time used by the process (GC threads included): spans/s on one free core. */
   readonly spansPerCpuSecond: number;
   /** Spans per second of wall-clock time: lower than the above when other processes compete for the cores. */
   readonly spansPerWallSecond: number;
+  readonly bytesPerSpan: number;
 }
 
-let sink = 0;
-
-/** Runs `decode` over every payload repeatedly for about `seconds`, in rounds; reports the best round. */
-function measure(name: string, decode: (i: number) => number): Result {
-  const warmUntil = performance.now() + 300;
+/** Runs `decode` over every payload repeatedly for about `seconds`, in 5 rounds; reports the best round. */
+function measure(decode: Decode): Omit<Result, 'bytesPerSpan'> {
+  let sink = 0;
+  const warmUntil = performance.now() + 500;
   while (performance.now() < warmUntil) for (let i = 0; i < requestCount; i++) sink += decode(i);
   const rounds = 5;
   let bestCpu = 0;
@@ -70,57 +128,50 @@ function measure(name: string, decode: (i: number) => number): Result {
     while (performance.now() < until) for (let i = 0; i < requestCount; i++) spans += decode(i);
     const wallSeconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    bestCpu = Math.max(bestCpu, spans / cpuSeconds);
+    bestCpu = Math.max(bestCpu, spans / ((cpu.user + cpu.system) / 1e6));
     bestWall = Math.max(bestWall, spans / wallSeconds);
   }
-  return { name, spansPerCpuSecond: bestCpu, spansPerWallSecond: bestWall };
+  if (sink < 0) console.error(sink);
+  return { spansPerCpuSecond: bestCpu, spansPerWallSecond: bestWall };
 }
 
-const results: Result[] = [
-  measure('decodeTraceRequest (hot path → SpanBatch)', (i) => {
-    const outcome = decodeTraceRequest(payloads[i]!);
-    if (!outcome.ok) throw new Error(outcome.error);
-    return outcome.batch.length;
-  }),
-  measure('protobufjs reflection decode', (i) => {
-    const message = ProtobufjsRequest.decode(payloads[i]!) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-    let n = 0;
-    for (const rs of message.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
-    return n;
-  }),
-  measure('decodeTraceRequestToModel (slow path)', (i) => {
-    const req = decodeTraceRequestToModel(payloads[i]!);
-    let n = 0;
-    for (const rs of req.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
-    return n;
-  }),
-  measure('OTLP/JSON: JSON.parse + parse + encode + hot path', (i) => {
-    const parsed = parseTraceRequestJson(JSON.parse(jsonTexts[i]!));
-    if (!parsed.ok) throw new Error(parsed.error);
-    const outcome = decodeTraceRequest(encodeTraceRequest(parsed.request));
-    if (!outcome.ok) throw new Error(outcome.error);
-    return outcome.batch.length;
-  }),
-];
-
-const baseline = results[1]!.spansPerCpuSecond;
-const bytesPerSpan = totalBytes / (requestCount * spansPerRequest);
-console.log(`Node ${process.version}, ${requestCount} requests × ${spansPerRequest} spans, ${Math.round(bytesPerSpan)} protobuf bytes/span, best of 5 rounds over ${seconds}s`);
-console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.availableParallelism()} cores\n`);
-const header = ['decoder'.padEnd(52), 'spans/CPU-s'.padStart(12), 'MB/CPU-s'.padStart(9), 'spans/wall-s'.padStart(13), 'vs protobufjs'.padStart(14)];
-console.log(header.join(' '));
-for (const r of results) {
-  console.log(
-    [
-      r.name.padEnd(52),
-      Math.round(r.spansPerCpuSecond).toLocaleString('en-US').padStart(12),
-      ((r.spansPerCpuSecond * bytesPerSpan) / 1e6).toFixed(1).padStart(9),
-      Math.round(r.spansPerWallSecond).toLocaleString('en-US').padStart(13),
-      `${(r.spansPerCpuSecond / baseline).toFixed(2)}×`.padStart(14),
-    ].join(' '),
-  );
+async function runOne(index: number): Promise<void> {
+  const decoder = DECODERS[index]!;
+  const payloads = makePayloads(decoder.json === true);
+  const decode = await decoder.setup(payloads);
+  const bytes = payloads.protobuf.reduce((n, b) => n + b.length, 0);
+  const result: Result = { ...measure(decode), bytesPerSpan: bytes / (requestCount * spansPerRequest) };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
-console.log('\nMB = protobuf bytes (for the JSON row too, for comparison). CPU-s counts this process only,');
-console.log('so it is the single-core figure even when other processes share the machine.');
-if (sink < 0) console.log(sink);
+
+function runAll(): void {
+  const results = DECODERS.map((decoder, index) => {
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--only', String(index)], {
+      encoding: 'utf8',
+    });
+    if (child.status !== 0) throw new Error(`${decoder.name} failed:\n${child.stderr}`);
+    return { name: decoder.name, ...(JSON.parse(child.stdout.trim().split('\n').pop()!) as Result) };
+  });
+  const baseline = results[1]!.spansPerCpuSecond;
+  const bytesPerSpan = results[0]!.bytesPerSpan;
+  console.log(`Node ${process.version}, ${requestCount} requests × ${spansPerRequest} spans, ${Math.round(bytesPerSpan)} protobuf bytes/span, best of 5 rounds over ${seconds}s`);
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.availableParallelism()} cores\n`);
+  console.log(['decoder'.padEnd(52), 'spans/CPU-s'.padStart(12), 'MB/CPU-s'.padStart(9), 'spans/wall-s'.padStart(13), 'vs protobufjs'.padStart(14)].join(' '));
+  for (const r of results) {
+    console.log(
+      [
+        r.name.padEnd(52),
+        Math.round(r.spansPerCpuSecond).toLocaleString('en-US').padStart(12),
+        ((r.spansPerCpuSecond * bytesPerSpan) / 1e6).toFixed(1).padStart(9),
+        Math.round(r.spansPerWallSecond).toLocaleString('en-US').padStart(13),
+        `${(r.spansPerCpuSecond / baseline).toFixed(2)}×`.padStart(14),
+      ].join(' '),
+    );
+  }
+  console.log('\nMB = protobuf bytes (for the JSON row too, for comparison). CPU-s counts the decoding');
+  console.log('process only, so it is the single-core figure even when other processes share the machine.');
+}
+
+const only = process.argv.indexOf('--only');
+if (only >= 0) await runOne(Number(process.argv[only + 1]));
+else runAll();

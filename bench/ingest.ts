@@ -1,22 +1,20 @@
 /**
  * Ingest benchmark: sustained OTLP/HTTP protobuf spans/s into a real `tributary serve` (DuckDB
- * store), from several concurrent keep-alive clients running in worker threads of this separate
- * process. Prints one table and writes bench/results/ingest.json.
+ * store), from several concurrent keep-alive clients, each its own process (none is the server). Prints one table and writes bench/results/ingest.json.
  *
- *   npm run bench:ingest -- [--clients 4] [--seconds 20] [--spans-per-request 1000] [--gzip] [--quick]
+ *   npm run bench:ingest -- [--clients 4] [--seconds 20] [--spans-per-request 1000] [--gzip] [--quick] [--profile]
  *
  * Payloads: realistic requests from bench/payloads.ts (10-span traces over Kubernetes services,
  * ~10 attributes per span). Every request sent gets fresh trace ids (a marker prefix is patched
  * with a per-send counter), so the assembler sees new traces, as in production.
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
 import type { OtlpTraceRequest } from '../src/model/otlp.js';
@@ -34,11 +32,11 @@ interface WorkerInput {
 }
 
 interface WorkerResult {
-  readonly spans: number;
-  readonly requests: number;
-  readonly throttled: number;
-  readonly failed: number;
-  readonly latenciesMs: number[];
+  spans: number;
+  requests: number;
+  throttled: number;
+  failed: number;
+  latenciesMs: number[];
 }
 
 /** Request with every trace id replaced by MARKER + 12 bytes, so sends can patch them cheaply. */
@@ -150,7 +148,9 @@ async function main(): Promise<void> {
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tributary-bench-'));
 
-  const server = spawn(process.execPath, [path.join(repo, 'bin/tributary.js'), 'serve', '--data', dataDir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'], {
+  // --profile: the server writes a V8 CPU profile (open it in Chrome DevTools) into bench/results/.
+  const profileArgs = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(repo, 'bench/results')}`] : [];
+  const server = spawn(process.execPath, [...profileArgs, path.join(repo, 'bin/tributary.js'), 'serve', '--data', dataDir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = await new Promise<{ otlpHttpPort: number }>((resolve, reject) => {
@@ -164,19 +164,23 @@ async function main(): Promise<void> {
   const cpuBefore = cpuSeconds(pid);
   const workers = Array.from({ length: clients }, (_, index) =>
     new Promise<WorkerResult>((resolve, reject) => {
-      const worker = new Worker(fileURLToPath(import.meta.url), {
-        workerData: { index, port: ready.otlpHttpPort, seconds, warmupSeconds, spansPerRequest, gzip } satisfies WorkerInput,
-        execArgv: process.execArgv,
-      });
-      worker.once('message', resolve);
-      worker.once('error', reject);
+      const input: WorkerInput = { index, port: ready.otlpHttpPort, seconds, warmupSeconds, spansPerRequest, gzip };
+      const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'] });
+      child.once('message', (result) => resolve(result as WorkerResult));
+      child.once('exit', (code) => code !== 0 && reject(new Error(`client ${index} exited with ${code}`)));
     }));
-  const results = await Promise.all(workers);
-  const cpuUsed = cpuSeconds(pid) - cpuBefore;
-  const peakRss = procStatus(pid, 'VmHWM');
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  let results: WorkerResult[];
+  let cpuUsed: number;
+  let peakRss: number;
+  try {
+    results = await Promise.all(workers);
+    cpuUsed = cpuSeconds(pid) - cpuBefore;
+    peakRss = procStatus(pid, 'VmHWM');
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 
   const spans = results.reduce((n, r) => n + r.spans, 0);
   const latencies = results.flatMap((r) => r.latenciesMs);
@@ -199,11 +203,11 @@ async function main(): Promise<void> {
   writeFileSync(path.join(repo, 'bench/results/ingest.json'), `${JSON.stringify(summary, null, 2)}\n`);
 }
 
-if (isMainThread) {
+if (process.send === undefined) {
   main().catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });
 } else {
-  runWorker(workerData as WorkerInput).then((r) => parentPort!.postMessage(r));
+  runWorker(JSON.parse(process.argv[2]!) as WorkerInput).then((r) => process.send!(r, () => process.exit(0)));
 }

@@ -73,6 +73,14 @@ describe('encode → decode-message', () => {
     });
   });
 
+  it('returns copies of ids, even when decoding a Node Buffer', () => {
+    const payload = Buffer.from(encodeSpan(baseSpan));
+    const span = decodeSpan(payload);
+    payload.fill(0);
+    expect(span).toEqual(baseSpan);
+    expect(Buffer.isBuffer(span.traceId)).toBe(false);
+  });
+
   it('skips unknown fields', () => {
     const span = encodeSpan(baseSpan);
     // Append field 100 (varint) and field 101 (length-delimited) to the span.

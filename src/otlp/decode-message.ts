@@ -59,20 +59,6 @@ export function decodeScope(bytes: Uint8Array): OtlpScope {
   return readScope(r, bytes.length);
 }
 
-/** Decodes a `KeyValue` list from a message whose attributes are field `field` (the hot path reuses it). */
-export function decodeAttributesOf(bytes: Uint8Array, field: number): KeyValue[] {
-  const r = new ProtoReader(bytes);
-  const out: KeyValue[] = [];
-  const end = bytes.length;
-  while (r.pos < end) {
-    const tag = r.readTag();
-    if (tag === tagOf(field, LEN)) out.push(readKeyValue(r, r.readDelimitedEnd(end), 0));
-    else r.skipField(tag, end);
-  }
-  r.expectEnd(end);
-  return out;
-}
-
 function readResourceSpans(r: ProtoReader, end: number): OtlpResourceSpans {
   const resourceParts: Uint8Array[] = [];
   const scopeSpans: OtlpScopeSpans[] = [];

@@ -11,6 +11,11 @@
  * reports them as it does for protobuf. Structurally wrong input (a string where an object must
  * be, text that is not hex in an id, a fraction in an integer, …) fails the whole request with
  * an error that names the field's path, e.g. `resourceSpans[0].scopeSpans[1].spans[2].traceId`.
+ * Values nested deeper than the protobuf decoders accept (`MAX_ANY_VALUE_DEPTH`) fail too, so
+ * whatever parses here encodes to a request `decodeTraceRequest` accepts. One leniency: an
+ * integral JSON number outside int64 in `intValue` becomes a `doubleValue` (see below).
+ *
+ * The other direction, model → OTLP/JSON, lives in json-render.ts and is re-exported here.
  */
 import type {
   AnyValue,

@@ -305,10 +305,12 @@ export class ProtoReader {
     return decodeUtf8(this.buf, start, contentEnd);
   }
 
-  /** Reads a length-delimited field as a copy of its bytes. */
+  /** Reads a length-delimited field as a copy of its bytes (a plain Uint8Array, even when reading a Buffer). */
   readBytes(end: number): Uint8Array {
     const contentEnd = this.readDelimitedEnd(end);
-    const out = this.buf.slice(this.pos, contentEnd);
+    // Not `buf.slice`: on a Node Buffer that returns a view, and callers keep these bytes.
+    const out = new Uint8Array(contentEnd - this.pos);
+    out.set(this.buf.subarray(this.pos, contentEnd));
     this.pos = contentEnd;
     return out;
   }

@@ -94,7 +94,7 @@ const keysByName: ReadonlyMap<string, SemanticKey> = new Map(SEMANTIC_KEYS.map((
  */
 export const SEMANTIC_KEY_TABLE_MAX_LENGTH = Math.max(...SEMANTIC_KEYS.map((k) => k.keyBytes.length));
 export const SEMANTIC_KEYS_BY_SHAPE: readonly (readonly SemanticKey[] | undefined)[] = (() => {
-  const table: (SemanticKey[] | undefined)[] = new Array<SemanticKey[] | undefined>((SEMANTIC_KEY_TABLE_MAX_LENGTH + 1) * 256).fill(undefined);
+  const table: (SemanticKey[] | undefined)[] = Array.from({ length: (SEMANTIC_KEY_TABLE_MAX_LENGTH + 1) * 256 }, () => undefined);
   for (const k of SEMANTIC_KEYS) (table[k.keyBytes.length * 256 + k.keyBytes[0]!] ??= []).push(k);
   return table;
 })();
@@ -133,7 +133,7 @@ export function truncateUtf8(text: string, maxBytes: number): string {
  * per attribute order.
  */
 export class SemanticsCollector {
-  private readonly slots: (string | number | undefined)[] = new Array<string | number | undefined>(SEMANTIC_FIELD_COUNT).fill(undefined);
+  private readonly slots: (string | number | undefined)[] = Array.from({ length: SEMANTIC_FIELD_COUNT }, () => undefined);
   private readonly priorities = new Int8Array(SEMANTIC_FIELD_COUNT);
   /** Bit i: slot i is filled. */
   private filled = 0;

@@ -18,7 +18,7 @@ export const MAX_CACHED_BYTES = 64;
 
 const arena = new Uint8Array(SLOTS * MAX_CACHED_BYTES);
 const lengths = new Int32Array(SLOTS).fill(-1);
-const values: string[] = new Array<string>(SLOTS).fill('');
+const values: string[] = Array.from({ length: SLOTS }, () => '');
 
 /** `decodeUtf8(buf, start, end)`, from the cache when the same bytes were decoded recently. */
 export function cachedUtf8(buf: Uint8Array, start: number, end: number): string {

@@ -20,37 +20,47 @@ import type { SpanSkeleton } from '../../src/model/skeleton.js';
 import type { SpanBatch } from '../../src/model/span-batch.js';
 import { decodeTraceRequest } from '../../src/otlp/decode-request.js';
 import { encodeTraceRequest } from '../../src/otlp/encode.js';
-import type { CallAnalytics, ChainStep, FocalFilter, ServiceRef, TimeRange, ZoneFilter } from '../../src/storage/api/call-queries.js';
+import type { ChainStep, FocalFilter, ServiceRef, TimeRange, ZoneFilter } from '../../src/storage/api/call-queries.js';
 import type { Storage } from '../../src/storage/api/storage.js';
 import { openDuckDbStorage } from '../../src/storage/duckdb/duckdb-storage.js';
+import { openMemoryStorage } from '../../src/storage/memory/memory-storage.js';
 
 export interface Topology {
   readonly generated: GeneratedTopology;
   readonly derivation: DerivationOptions;
-  /** The decoded requests, in order. */
+  /** The decoded requests, in the order the store receives them (a resent request twice). */
   readonly batches: readonly SpanBatch[];
   readonly oracle: Oracle;
 }
 
 /** Generates a seed's traces and builds the oracle from the skeletons of the decoded requests. */
 export function topologyOf(seed: number): Topology {
-  const generated = generateTopology({ seed });
+  return topologyFrom(generateTopology({ seed }));
+}
+
+/**
+ * Decodes the requests of `generated` and builds the oracle from their skeletons. The requests at
+ * `resend` reach the store twice (an exporter retrying after a lost ack) but the oracle once: the
+ * store must collapse those exact duplicates wherever it counts spans.
+ */
+export function topologyFrom(generated: GeneratedTopology, resend: readonly number[] = []): Topology {
   const derivation: DerivationOptions = { failureRules: generated.failureRules };
   const services = new ServiceInfoCache({ proxyServices: generated.proxyServices });
   const batches: SpanBatch[] = [];
   const spansByTrace = new Map<string, SpanSkeleton[]>();
-  for (const request of generated.requests) {
+  generated.requests.forEach((request, index) => {
     const decoded = decodeTraceRequest(encodeTraceRequest(request));
-    if (!decoded.ok) throw new Error(`seed ${seed}: generated request does not decode: ${decoded.error}`);
-    if (decoded.rejected.length > 0) throw new Error(`seed ${seed}: spans rejected: ${JSON.stringify(decoded.rejected)}`);
+    if (!decoded.ok) throw new Error(`seed ${generated.seed}: generated request does not decode: ${decoded.error}`);
+    if (decoded.rejected.length > 0) throw new Error(`seed ${generated.seed}: spans rejected: ${JSON.stringify(decoded.rejected)}`);
     batches.push(decoded.batch);
+    if (resend.includes(index)) batches.push(decoded.batch);
     for (let i = 0; i < decoded.batch.length; i++) {
       const traceId = traceIdOf(decoded.batch, i);
       const spans = spansByTrace.get(traceId) ?? [];
       spans.push(skeletonFromBatch(decoded.batch, i, services));
       spansByTrace.set(traceId, spans);
     }
-  }
+  });
   const oracle = new Oracle([...spansByTrace].map(([traceId, spans]) => ({ traceId, spans })), derivation);
   return { generated, derivation, batches, oracle };
 }
@@ -59,56 +69,48 @@ export interface IngestedStore {
   readonly storage: Storage;
   /** What the assembler logged (nothing, when all went well). */
   readonly logs: readonly string[];
-  /** The fast path, when the store implements it. */
-  readonly analytics: CallAnalytics | undefined;
   close(): Promise<void>;
 }
 
-/** Ingests the topology's batches into a fresh DuckDB store the way the server does: append, then the assembler. */
-export async function ingest(topology: Topology): Promise<IngestedStore> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-differential-'));
-  const storage = await openDuckDbStorage({ dataDir, memoryLimit: '512MB', threads: 1 });
-  const logs: string[] = [];
-  const assembler = new Assembler({
+/** The backends whose fast path (`CallAnalytics`) the differential test compares with the oracle. */
+export const BACKENDS = ['duckdb', 'memory'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** Ingests the topology's batches into a fresh store the way the server does: append, then the assembler. */
+export async function ingest(topology: Topology, backend: Backend = 'duckdb'): Promise<IngestedStore> {
+  const store = await openStore(backend);
+  await feed(store, topology);
+  return store;
+}
+
+/** A fresh, empty store of `backend`. */
+export async function openStore(backend: Backend): Promise<IngestedStore & { readonly logs: string[] }> {
+  const dataDir = backend === 'duckdb' ? await mkdtemp(path.join(tmpdir(), 'tributary-differential-')) : undefined;
+  const storage = dataDir !== undefined ? await openDuckDbStorage({ dataDir, memoryLimit: '512MB', threads: 1 }) : openMemoryStorage();
+  return {
     storage,
+    logs: [],
+    close: async () => {
+      await storage.close();
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Appends the topology's batches to `store` and lets an assembler derive and write the calls. */
+export async function feed(store: IngestedStore & { readonly logs: string[] }, topology: Topology): Promise<void> {
+  const assembler = new Assembler({
+    storage: store.storage,
     services: new ServiceInfoCache({ proxyServices: topology.generated.proxyServices }),
     derivation: topology.derivation,
     metrics: new Metrics(),
     settleMs: 0,
     maxLiveSpans: 10_000_000,
     maxSpansPerTrace: 1_000_000,
-    log: (message) => logs.push(message),
+    log: (message) => store.logs.push(message),
   });
-  for (const batch of topology.batches) assembler.add(batch, (await storage.appendSpans(batch)).seq);
+  for (const batch of topology.batches) assembler.add(batch, (await store.storage.appendSpans(batch)).seq);
   await assembler.flush();
-  return {
-    storage,
-    logs,
-    analytics: isCallAnalytics(storage) ? storage : undefined,
-    close: async () => {
-      await storage.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Whether a fresh DuckDB store answers the `CallAnalytics` queries. */
-export async function storeImplementsCallAnalytics(): Promise<boolean> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-differential-'));
-  try {
-    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
-    await storage.close();
-    return isCallAnalytics(storage);
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
-
-const ANALYTICS_METHODS = ['backtraceGroups', 'backtraceDetails', 'flowGroups', 'serviceSummaries', 'serviceNeighbourhood', 'failures', 'findTraces', 'serviceKinds'] as const;
-
-export function isCallAnalytics(storage: Storage): storage is Storage & CallAnalytics {
-  const candidate = storage as unknown as Record<string, unknown>;
-  return ANALYTICS_METHODS.every((method) => typeof candidate[method] === 'function');
 }
 
 export interface Cases {

@@ -1,8 +1,9 @@
 /**
  * Fast path == oracle on random topologies (DESIGN.md §1 "Analysis"): for 30 seeds, the generated
- * traces go through the real ingest path into a real DuckDB store, and every analysis the store
- * answers (`CallAnalytics`, folded by `foldBacktrace` / `foldFlow` where the API folds) must equal
- * the oracle's answer computed from the same traces. Plus invariants of the oracle on its own.
+ * traces go through the real ingest path into a real store — DuckDB (SQL) and memory (path-based
+ * JavaScript) — and every analysis the store answers (`CallAnalytics`, folded by `foldBacktrace` /
+ * `foldFlow` where the API folds) must equal the oracle's answer computed from the same traces.
+ * Plus invariants of the oracle on its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldBacktrace, type BacktraceNode } from '../../src/analysis/backtrace.js';
@@ -10,9 +11,9 @@ import { foldFlow, type FlowNode } from '../../src/analysis/flow.js';
 import type { Oracle } from '../../src/analysis/oracle/oracle.js';
 import { generateTopology } from '../../src/analysis/testing/topology.js';
 import { encodeTraceRequest } from '../../src/otlp/encode.js';
-import type { CallAnalytics, FocalFilter, ServiceRef, TraceQuery } from '../../src/storage/api/call-queries.js';
-import { flatBacktraceGroups, flatFlowGroups } from './flat-model.js';
-import { casesOf, ingest, storeImplementsCallAnalytics, topologyOf, type Cases, type IngestedStore, type Topology } from './differential-cases.js';
+import type { FocalFilter, ServiceRef, TraceQuery } from '../../src/storage/api/call-queries.js';
+import { backtraceGroups as pathBacktraceGroups, flowGroups as pathFlowGroups } from '../../src/storage/memory/analytics.js';
+import { BACKENDS, casesOf, ingest, topologyOf, type Cases, type IngestedStore, type Topology } from './differential-cases.js';
 
 const SEEDS = Array.from({ length: 30 }, (_, i) => i + 1);
 const EXEMPLARS = 5;
@@ -138,14 +139,14 @@ describe('oracle invariants on random topologies', () => {
   }
 });
 
-describe('oracle == a flat model over materialized paths (what the SQL computes)', () => {
+describe('oracle == the path-based model on the derived calls themselves (no store in between)', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}`, () => {
       const { topology, cases } = seeded(seed);
-      const calls = topology.oracle.traces.flatMap((t) => t.calls.map((n) => n.call));
+      const traces = topology.oracle.traces.map((t) => t.calls.map((n) => n.call));
       for (const filter of cases.filters) {
-        expect(foldBacktrace(filter.service, flatBacktraceGroups(calls, filter)), label('filter', filter)).toEqual(topology.oracle.backtrace(filter));
-        expect(foldFlow(filter.service, flatFlowGroups(calls, filter)), label('filter', filter)).toEqual(topology.oracle.flow(filter));
+        expect(foldBacktrace(filter.service, pathBacktraceGroups(traces, filter)), label('filter', filter)).toEqual(topology.oracle.backtrace(filter));
+        expect(foldFlow(filter.service, pathFlowGroups(traces, filter)), label('filter', filter)).toEqual(topology.oracle.flow(filter));
       }
     });
   }
@@ -208,88 +209,75 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function fastPath(store: IngestedStore | undefined): CallAnalytics {
-  if (store?.analytics === undefined) throw new Error('the DuckDB store does not implement CallAnalytics');
-  return store.analytics;
-}
+for (const backend of BACKENDS) {
+  for (const seed of SEEDS) {
+    describe(`${backend} fast path == oracle, seed ${seed}`, () => {
+      let store: IngestedStore | undefined;
+      beforeAll(async () => {
+        store = await ingest(seeded(seed).topology, backend);
+      });
+      afterAll(async () => {
+        await store?.close();
+      });
 
-// Until the store implements the fast path, one test says so and the comparisons wait for it
-// (rather than 150 tests failing with the same message).
-const storeHasFastPath = await storeImplementsCallAnalytics();
-
-describe('the DuckDB store', () => {
-  it('implements CallAnalytics (src/storage/api/call-queries.ts), the fast path this file compares with the oracle', () => {
-    expect(storeHasFastPath).toBe(true);
-  });
-});
-
-for (const seed of SEEDS) {
-  describe(`fast path == oracle, seed ${seed}`, () => {
-    let store: IngestedStore | undefined;
-    beforeAll(async () => {
-      store = await ingest(seeded(seed).topology);
-    });
-    afterAll(async () => {
-      await store?.close();
-    });
-
-    it('stores exactly the calls the oracle derives (both sides see the same traces)', async () => {
-      expect(store!.logs).toEqual([]);
-      for (const trace of seeded(seed).topology.oracle.traces) {
-        expect(await store!.storage.getTraceCalls(trace.traceId), trace.traceId).toEqual(trace.calls.map((n) => n.call));
-      }
-    });
-
-    it.skipIf(!storeHasFastPath)('services list, per window and zone, and service kinds', async () => {
-      const analytics = fastPath(store);
-      const { topology, cases } = seeded(seed);
-      for (const window of cases.windows) {
-        expect(await analytics.serviceSummaries(window), label('window', window)).toEqual(topology.oracle.serviceSummaries(window));
-        for (const zone of cases.zones) {
-          expect(await analytics.serviceSummaries(window, zone), label('zone', zone)).toEqual(topology.oracle.serviceSummaries(window, zone));
+      it('stores exactly the calls the oracle derives (both sides see the same traces)', async () => {
+        expect(store!.logs).toEqual([]);
+        for (const trace of seeded(seed).topology.oracle.traces) {
+          expect(await store!.storage.getTraceCalls(trace.traceId), trace.traceId).toEqual(trace.calls.map((n) => n.call));
         }
-      }
-      for (const name of cases.names) expect(await analytics.serviceKinds(name), name).toEqual(topology.oracle.serviceKinds(name));
-    });
+      });
 
-    it.skipIf(!storeHasFastPath)('backtrace and its node details', async () => {
-      const analytics = fastPath(store);
-      const { topology, cases } = seeded(seed);
-      for (const filter of cases.filters) {
-        const expected = topology.oracle.backtrace(filter);
-        expect(foldBacktrace(filter.service, await analytics.backtraceGroups(filter)), label('filter', filter)).toEqual(expected);
-        for (const path of nodePaths(expected).slice(0, 6)) {
-          expect(await analytics.backtraceDetails(filter, path, EXEMPLARS), label('details', { filter, path })).toEqual(
-            topology.oracle.backtraceDetails(filter, path, EXEMPLARS),
-          );
+      it('services list, per window and zone, and service kinds', async () => {
+        const analytics = store!.storage;
+        const { topology, cases } = seeded(seed);
+        for (const window of cases.windows) {
+          expect(await analytics.serviceSummaries(window), label('window', window)).toEqual(topology.oracle.serviceSummaries(window));
+          for (const zone of cases.zones) {
+            expect(await analytics.serviceSummaries(window, zone), label('zone', zone)).toEqual(topology.oracle.serviceSummaries(window, zone));
+          }
         }
-      }
-    });
+        for (const name of cases.names) expect(await analytics.serviceKinds(name), name).toEqual(topology.oracle.serviceKinds(name));
+      });
 
-    it.skipIf(!storeHasFastPath)('service flow', async () => {
-      const analytics = fastPath(store);
-      const { topology, cases } = seeded(seed);
-      for (const filter of cases.filters) {
-        expect(foldFlow(filter.service, await analytics.flowGroups(filter)), label('filter', filter)).toEqual(topology.oracle.flow(filter));
-      }
-    });
+      it('backtrace and its node details', async () => {
+        const analytics = store!.storage;
+        const { topology, cases } = seeded(seed);
+        for (const filter of cases.filters) {
+          const expected = topology.oracle.backtrace(filter);
+          expect(foldBacktrace(filter.service, await analytics.backtraceGroups(filter)), label('filter', filter)).toEqual(expected);
+          for (const path of nodePaths(expected).slice(0, 6)) {
+            expect(await analytics.backtraceDetails(filter, path, EXEMPLARS), label('details', { filter, path })).toEqual(
+              topology.oracle.backtraceDetails(filter, path, EXEMPLARS),
+            );
+          }
+        }
+      });
 
-    it.skipIf(!storeHasFastPath)('service neighbourhood and failures', async () => {
-      const analytics = fastPath(store);
-      const { topology, cases } = seeded(seed);
-      for (const filter of cases.filters) {
-        expect(await analytics.serviceNeighbourhood(filter), label('filter', filter)).toEqual(topology.oracle.serviceNeighbourhood(filter));
-        const bucketMs = bucketMsOf(filter);
-        expect(await analytics.failures(filter, bucketMs), label('filter', filter)).toEqual(topology.oracle.failures(filter, bucketMs));
-      }
-    });
+      it('service flow', async () => {
+        const analytics = store!.storage;
+        const { topology, cases } = seeded(seed);
+        for (const filter of cases.filters) {
+          expect(foldFlow(filter.service, await analytics.flowGroups(filter)), label('filter', filter)).toEqual(topology.oracle.flow(filter));
+        }
+      });
 
-    it.skipIf(!storeHasFastPath)('traces list', async () => {
-      const analytics = fastPath(store);
-      const { topology, cases } = seeded(seed);
-      for (const query of traceQueries(cases)) {
-        expect(await analytics.findTraces(query), label('query', query)).toEqual(topology.oracle.findTraces(query));
-      }
+      it('service neighbourhood and failures', async () => {
+        const analytics = store!.storage;
+        const { topology, cases } = seeded(seed);
+        for (const filter of cases.filters) {
+          expect(await analytics.serviceNeighbourhood(filter), label('filter', filter)).toEqual(topology.oracle.serviceNeighbourhood(filter));
+          const bucketMs = bucketMsOf(filter);
+          expect(await analytics.failures(filter, bucketMs), label('filter', filter)).toEqual(topology.oracle.failures(filter, bucketMs));
+        }
+      });
+
+      it('traces list', async () => {
+        const analytics = store!.storage;
+        const { topology, cases } = seeded(seed);
+        for (const query of traceQueries(cases)) {
+          expect(await analytics.findTraces(query), label('query', query)).toEqual(topology.oracle.findTraces(query));
+        }
+      });
     });
-  });
+  }
 }

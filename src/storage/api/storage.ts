@@ -1,15 +1,17 @@
 import type { ServiceCall } from '../../model/call.js';
 import type { BatchResource, SpanBatch } from '../../model/span-batch.js';
+import type { CallAnalytics } from './call-queries.js';
 
 /**
  * The storage seam. Every backend (DuckDB, ClickHouse, memory) implements `Storage` and passes the
- * conformance suite in `storage/conformance`. Ids cross this seam as lower-case hex strings; times
- * as `bigint` nanoseconds since the Unix epoch.
+ * conformance suite in `storage/conformance`, and its analyses (`CallAnalytics`, call-queries.ts)
+ * must equal the oracle's in the differential tests (test/analysis). Ids cross this seam as
+ * lower-case hex strings; times as `bigint` nanoseconds since the Unix epoch.
  *
  * Errors: every method rejects with a `StorageError` (carrying the backend's statement where there
  * is one) and never half-applies a write: a rejected append or replace leaves the store as before.
  */
-export interface Storage extends SpanWriter, CallWriter, TraceReader, CallReader {
+export interface Storage extends SpanWriter, CallWriter, TraceReader, CallReader, CallAnalytics {
   readonly capabilities: StorageCapabilities;
   /** Flushes and releases everything; later calls reject. Idempotent. */
   close(): Promise<void>;

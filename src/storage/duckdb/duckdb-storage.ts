@@ -19,8 +19,24 @@ import { BIGINT, LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { AppendResult, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
+import type {
+  BacktraceDetails,
+  BacktraceGroup,
+  FailureSummary,
+  FlowGroup,
+  FocalFilter,
+  NodeRef,
+  ServiceNeighbourhood,
+  ServiceSummary,
+  TimeRange,
+  TraceQuery,
+  TraceSummary,
+  ZoneFilter,
+} from '../api/call-queries.js';
 import type { ServiceCall } from '../../model/call.js';
+import type { ServiceKind } from '../../model/service.js';
 import type { SpanBatch } from '../../model/span-batch.js';
+import { DuckDbAnalytics } from './analytics/analytics.js';
 import { SerialConnection, asStorageError } from './connection.js';
 import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
@@ -102,6 +118,7 @@ class DuckDbStorage implements Storage {
   private readonly writes: GroupCommitQueue<SpanBatch, AppendResult>;
   private closing: Promise<void> | undefined;
   private readonly traceReader = new TraceReader();
+  private readonly analytics = new DuckDbAnalytics((what, fn) => this.read(what, fn));
 
   constructor(
     private readonly file: string,
@@ -197,6 +214,44 @@ class DuckDbStorage implements Storage {
         ORDER BY start_time_ns, call_id, synthetic`, [id], [UHUGEINT])).getRows();
       return rows.map((row) => callFromRow(traceId, row));
     });
+  }
+
+  // The analyses (CallAnalytics): SQL in ./analytics, one file per analysis.
+
+  backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
+    return this.analytics.backtraceGroups(filter);
+  }
+
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails> {
+    return this.analytics.backtraceDetails(filter, nodePath, exemplarLimit);
+  }
+
+  flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
+    return this.analytics.flowGroups(filter);
+  }
+
+  serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {
+    return this.analytics.serviceSummaries(range, zone);
+  }
+
+  serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood> {
+    return this.analytics.serviceNeighbourhood(filter);
+  }
+
+  failures(filter: FocalFilter, bucketMs: number): Promise<FailureSummary> {
+    return this.analytics.failures(filter, bucketMs);
+  }
+
+  findTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    return this.analytics.findTraces(query);
+  }
+
+  serviceKinds(name: string): Promise<ServiceKind[]> {
+    return this.analytics.serviceKinds(name);
+  }
+
+  listResources(): Promise<Map<string, Record<string, string>>> {
+    return this.analytics.listResources();
   }
 
   close(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The in-memory reference backend: the storage contract written as plainly as possible, for tests
  * of other modules and as a second implementation that keeps the conformance suite honest. Nothing
- * survives the process (`persistent: false`); "durable" means "in this object's maps".
+ * survives the process (`persistent: false`); "durable" means "in this object's maps". Its
+ * analyses (./analytics.ts, ./analytics-lists.ts) read the materialized call paths, as SQL does.
  */
 import { StorageError } from '../api/storage.js';
 import type {
@@ -12,15 +13,35 @@ import type {
   StoredTrace,
   TraceCalls,
 } from '../api/storage.js';
+import type {
+  BacktraceDetails,
+  BacktraceGroup,
+  FailureSummary,
+  FlowGroup,
+  FocalFilter,
+  NodeRef,
+  ServiceNeighbourhood,
+  ServiceSummary,
+  TimeRange,
+  TraceQuery,
+  TraceSummary,
+  ZoneFilter,
+} from '../api/call-queries.js';
 import type { ServiceCall } from '../../model/call.js';
+import type { ServiceKind } from '../../model/service.js';
 import type { BatchResource, SpanBatch } from '../../model/span-batch.js';
 import { bytesToHex, isAllZero } from '../../model/ids.js';
+import { flattenAnyValue } from '../../analysis/service-info.js';
+import { backtraceDetails, backtraceGroups, failures, flowGroups, serviceNeighbourhood } from './analytics.js';
+import { findTraces, serviceKinds, serviceSummaries } from './analytics-lists.js';
 
 export function openMemoryStorage(): Storage {
   return new MemoryStorage();
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
+/** As the DuckDB backend: more buckets than any chart shows is a caller bug. */
+const MAX_BUCKETS = 1_000_000;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 
 class MemoryStorage implements Storage {
@@ -121,10 +142,7 @@ class MemoryStorage implements Storage {
   async getTrace(traceId: string): Promise<StoredTrace> {
     this.checkOpen();
     checkTraceId(traceId);
-    const spans: StoredSpan[] = [];
-    for (const s of this.spansByTrace.get(traceId) ?? []) {
-      if (!spans.some((k) => k.spanId === s.spanId && sameBytes(k.payload, s.payload))) spans.push(s);
-    }
+    const spans = this.distinctSpans(traceId);
     spans.sort((a, b) => cmp(a.startTimeUnixNano, b.startTimeUnixNano) || cmp(a.spanId, b.spanId) || cmp(a.seq, b.seq));
     const resources = new Map<string, BatchResource>();
     const scopes = new Map<string, Uint8Array>();
@@ -142,8 +160,71 @@ class MemoryStorage implements Storage {
     return calls.sort((a, b) => cmp(a.startTimeUnixNano, b.startTimeUnixNano) || cmp(a.callId, b.callId) || Number(a.synthetic) - Number(b.synthetic));
   }
 
+  async backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
+    this.checkOpen();
+    return backtraceGroups(this.calls.values(), filter);
+  }
+
+  async backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails> {
+    this.checkOpen();
+    return backtraceDetails(this.calls.values(), filter, nodePath, exemplarLimit);
+  }
+
+  async flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
+    this.checkOpen();
+    return flowGroups(this.calls.values(), filter);
+  }
+
+  async serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {
+    this.checkOpen();
+    if (zone !== undefined) checkResourceIds(zone);
+    return serviceSummaries(this.calls.values(), range, zone);
+  }
+
+  async serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood> {
+    this.checkOpen();
+    return serviceNeighbourhood(this.calls.values(), filter);
+  }
+
+  async failures(filter: FocalFilter, bucketMs: number): Promise<FailureSummary> {
+    this.checkOpen();
+    if (!Number.isInteger(bucketMs) || bucketMs <= 0) throw new StorageError(`bucketMs must be a positive integer, got ${bucketMs}`);
+    const bucketNanos = BigInt(bucketMs) * 1_000_000n;
+    const span = filter.toUnixNano - filter.fromUnixNano;
+    if (span > 0n && (span + bucketNanos - 1n) / bucketNanos > BigInt(MAX_BUCKETS)) throw new StorageError(`bucketMs ${bucketMs} makes more than ${MAX_BUCKETS} buckets over the window`);
+    return failures(this.calls.values(), filter, bucketNanos);
+  }
+
+  async findTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    this.checkOpen();
+    if (query.zone !== undefined) checkResourceIds(query.zone);
+    const traces = [...this.spansByTrace.keys()].map((traceId) => ({ traceId, spans: this.distinctSpans(traceId), calls: this.calls.get(traceId) ?? [] }));
+    return findTraces(traces, query);
+  }
+
+  async serviceKinds(name: string): Promise<ServiceKind[]> {
+    this.checkOpen();
+    return serviceKinds(this.calls.values(), name);
+  }
+
+  async listResources(): Promise<Map<string, Record<string, string>>> {
+    this.checkOpen();
+    const out = new Map<string, Record<string, string>>();
+    for (const [id, resource] of this.resources) out.set(id, Object.fromEntries(resource.attributes.map((a) => [a.key, flattenAnyValue(a.value)])));
+    return out;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** The trace's spans with exact duplicates (same span id and payload) collapsed, first append kept. */
+  private distinctSpans(traceId: string): StoredSpan[] {
+    const spans: StoredSpan[] = [];
+    for (const s of this.spansByTrace.get(traceId) ?? []) {
+      if (!spans.some((k) => k.spanId === s.spanId && sameBytes(k.payload, s.payload))) spans.push(s);
+    }
+    return spans;
   }
 
   private checkOpen(): void {
@@ -171,6 +252,10 @@ function checkTraceCalls(entry: TraceCalls): void {
     if (call.traceId !== entry.traceId) throw new StorageError(`call ${call.callId} belongs to trace ${call.traceId}, not ${entry.traceId}`);
     if (!SPAN_ID.test(call.callId)) throw new StorageError(`malformed call id ${JSON.stringify(call.callId)}`);
   }
+}
+
+function checkResourceIds(zone: ZoneFilter): void {
+  for (const id of zone.resourceIds) if (!SPAN_ID.test(id)) throw new StorageError(`malformed resource id ${JSON.stringify(id)}`);
 }
 
 function checkTraceId(traceId: string): void {

@@ -1,0 +1,89 @@
+/**
+ * `CallAnalytics` for DuckDB: each method builds its statement (one file per analysis), runs it
+ * on a reader connection and maps the rows. The aggregation happens in the database; what comes
+ * back is groups, never the calls themselves.
+ */
+import type { ServiceKind } from '../../../model/service.js';
+import type {
+  BacktraceDetails,
+  BacktraceGroup,
+  CallAnalytics,
+  FailureSummary,
+  FlowGroup,
+  FocalFilter,
+  NodeRef,
+  ServiceNeighbourhood,
+  ServiceSummary,
+  TimeRange,
+  TraceQuery,
+  TraceSummary,
+  ZoneFilter,
+} from '../../api/call-queries.js';
+import type { SerialConnection } from '../connection.js';
+import { backtraceGroupsFromRows, backtraceGroupsSql } from './backtrace.js';
+import { backtraceDetailsFromRows, backtraceDetailsSql } from './details.js';
+import { checkBuckets, failuresFromRows, failuresSql } from './failures.js';
+import { flowGroupsFromRows, flowGroupsSql } from './flow.js';
+import { serviceNeighbourhoodFromRows, serviceNeighbourhoodSql } from './neighbourhood.js';
+import { LIST_RESOURCES_SQL, resourcesFromRows, serviceKindsFromRows, serviceKindsSql, serviceSummariesFromRows, serviceSummariesSql } from './services.js';
+import { SqlParams } from './sql-params.js';
+import { runStatement } from './statement.js';
+import { exactSpanCountsSql, findTracesFromRows, findTracesSql, withExactCounts } from './traces.js';
+import { parseTraceId } from '../id-codec.js';
+
+/** Runs `fn` on a reader connection, turning failures into `StorageError`s named after `what`. */
+export type ReadRunner = <T>(what: string, fn: (conn: SerialConnection) => Promise<T>) => Promise<T>;
+
+export class DuckDbAnalytics implements CallAnalytics {
+  constructor(private readonly read: ReadRunner) {}
+
+  backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
+    return this.read('backtraceGroups', async (conn) => backtraceGroupsFromRows(await runStatement(conn, backtraceGroupsSql(filter))));
+  }
+
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails> {
+    return this.read('backtraceDetails', async (conn) =>
+      backtraceDetailsFromRows(await runStatement(conn, backtraceDetailsSql(filter, nodePath, exemplarLimit))),
+    );
+  }
+
+  flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
+    return this.read('flowGroups', async (conn) => flowGroupsFromRows(await runStatement(conn, flowGroupsSql(filter))));
+  }
+
+  serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {
+    return this.read('serviceSummaries', async (conn) => serviceSummariesFromRows(await runStatement(conn, serviceSummariesSql(range, zone))));
+  }
+
+  serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood> {
+    return this.read('serviceNeighbourhood', async (conn) =>
+      serviceNeighbourhoodFromRows(await runStatement(conn, serviceNeighbourhoodSql(filter))),
+    );
+  }
+
+  failures(filter: FocalFilter, bucketMs: number): Promise<FailureSummary> {
+    return this.read('failures', async (conn) => {
+      const bucketNanos = checkBuckets(filter, bucketMs);
+      return failuresFromRows(await runStatement(conn, failuresSql(filter, bucketNanos)), filter, bucketNanos);
+    });
+  }
+
+  findTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    return this.read('findTraces', async (conn) => {
+      const listed = findTracesFromRows(await runStatement(conn, findTracesSql(query)));
+      const out: TraceSummary[] = [];
+      for (const { summary, recount } of listed) {
+        out.push(recount ? withExactCounts(summary, await runStatement(conn, exactSpanCountsSql(parseTraceId(summary.traceId)))) : summary);
+      }
+      return out;
+    });
+  }
+
+  serviceKinds(name: string): Promise<ServiceKind[]> {
+    return this.read('serviceKinds', async (conn) => serviceKindsFromRows(await runStatement(conn, serviceKindsSql(name))));
+  }
+
+  listResources(): Promise<Map<string, Record<string, string>>> {
+    return this.read('listResources', async (conn) => resourcesFromRows(await runStatement(conn, { sql: LIST_RESOURCES_SQL, params: new SqlParams() })));
+  }
+}

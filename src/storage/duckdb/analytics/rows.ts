@@ -1,0 +1,85 @@
+/**
+ * Reading analytics result rows, and the orders the `CallAnalytics` contract fixes. Lists are
+ * sorted here rather than in SQL: DuckDB orders VARCHAR by UTF-8 bytes, the contract by UTF-16
+ * code units (JavaScript's `<`), and the two differ past U+FFFF; the lists are small (they are
+ * aggregates), so sorting them in JavaScript costs nothing measurable.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { KubernetesContext } from '../../../model/service.js';
+import type { InstanceGroup } from '../../api/call-queries.js';
+
+/** Nearest-rank percentile of the group's `duration_ns` values: `sorted[ceil(q·n) − 1]` (lists are 1-based). `q` is a constant of the code, never user input. */
+export function percentileSql(q: number, column = 'duration_ns'): string {
+  if (!(q > 0 && q <= 1)) throw new RangeError(`percentile ${q} is not in (0, 1]`);
+  // DOUBLE, not DECIMAL: ceil(q·n) must round exactly as JavaScript's doubles do.
+  return `list_sort(list(${column}))[greatest(1, ceil(${q}::DOUBLE * count(*))::BIGINT)]`;
+}
+
+/** A BIGINT/HUGEINT nanosecond value (or NULL) as milliseconds, converted once: `Number(nanos) / 1e6`. */
+export function nanosToMs(value: DuckDBValue | undefined): number {
+  return value === null || value === undefined ? 0 : Number(value as bigint) / 1e6;
+}
+
+export function toNumber(value: DuckDBValue | undefined): number {
+  return value === null || value === undefined ? 0 : Number(value as bigint | number);
+}
+
+export function toText(value: DuckDBValue | undefined): string {
+  return value as string;
+}
+
+export function toNullableText(value: DuckDBValue | undefined): string | null {
+  return value === null || value === undefined ? null : (value as string);
+}
+
+/** Code-unit order, the order of every name list in the contract. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareNullable(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return compareText(a, b);
+}
+
+/** Most first, ties by text. */
+export function byCountThenText<T>(count: (x: T) => number, text: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => count(b) - count(a) || compareText(text(a), text(b));
+}
+
+/** Most first, ties by kind, then name. */
+export function byCountThenService<T extends { readonly kind: string; readonly name: string }>(count: (x: T) => number): (a: T, b: T) => number {
+  return (a, b) => count(b) - count(a) || compareText(a.kind, b.kind) || compareText(a.name, b.name);
+}
+
+/** Most requests first, ties by instance (nulls last), then cluster, node, namespace, pod, workload (nulls last). */
+export function compareInstanceGroups(a: InstanceGroup, b: InstanceGroup): number {
+  return (
+    b.requests - a.requests ||
+    compareNullable(a.instance, b.instance) ||
+    compareNullable(a.k8s.cluster, b.k8s.cluster) ||
+    compareNullable(a.k8s.node, b.k8s.node) ||
+    compareNullable(a.k8s.namespace, b.k8s.namespace) ||
+    compareNullable(a.k8s.pod, b.k8s.pod) ||
+    compareNullable(a.k8s.workload, b.k8s.workload)
+  );
+}
+
+/** The instance columns every instance grouping selects, in this order. */
+export const INSTANCE_COLUMNS = ['instance', 'k8s_cluster', 'k8s_node', 'k8s_namespace', 'k8s_pod', 'k8s_workload'] as const;
+
+/** Six values in `INSTANCE_COLUMNS` order, from `row[offset]` on. */
+export function instanceFromRow(row: readonly DuckDBValue[], offset: number): { instance: string | null; k8s: KubernetesContext } {
+  return {
+    instance: toNullableText(row[offset]),
+    k8s: {
+      cluster: toNullableText(row[offset + 1]),
+      node: toNullableText(row[offset + 2]),
+      namespace: toNullableText(row[offset + 3]),
+      pod: toNullableText(row[offset + 4]),
+      workload: toNullableText(row[offset + 5]),
+    },
+  };
+}
