@@ -73,7 +73,7 @@ export const DEFAULT_CONFIG: TributaryConfig = {
   clickhouseUrl: null,
   clickhouseCluster: null,
   settleMs: 10_000,
-  retentionHours: 168,
+  retentionHours: 0,
   limits: {
     maxBodyBytes: 16 * 1024 * 1024,
     maxQueuedSpans: 500_000,

@@ -107,11 +107,28 @@ export async function backtraceDetails(
 ): Promise<QueryResult<BacktraceDetailsJson>> {
   const service = await resolveService(store, query.name, query.kind);
   if (!service.ok) return service;
-  // A node path names services; a step without a kind means the instrumented service of that name,
-  // except `unknown`, the caller of calls whose parent never arrived.
-  const path: NodeRef[] = nodePath.map((step) => ({ kind: step.kind ?? (step.name === 'unknown' ? 'unknown' : 'service'), name: step.name }));
-  const details = await store.backtraceDetails(focalFilter(service.value, query), path, exemplarLimit);
+  const filter = focalFilter(service.value, query);
+  const path = await resolveNodePath(store, filter, nodePath);
+  const details = await store.backtraceDetails(filter, path, exemplarLimit);
   return { ok: true, value: { service: query.name, kind: service.value.kind, path, ...details } };
+}
+
+/**
+ * A node path names services from the node down to the focal service's caller; a step without a
+ * kind takes the kind of the backtrace node with that name at that position (an application, the
+ * `unknown` caller, …), so `orders-web > frontend` works without spelling out kinds.
+ */
+async function resolveNodePath(store: CallAnalytics, filter: FocalFilter, nodePath: readonly ChainStep[]): Promise<NodeRef[]> {
+  const fallback = (step: ChainStep): NodeRef => ({ kind: step.kind ?? 'service', name: step.name });
+  if (nodePath.every((step) => step.kind !== undefined)) return nodePath.map(fallback);
+  for (const group of await store.backtraceGroups(filter)) {
+    if (group.path.length < nodePath.length) continue;
+    const tail = group.path.slice(group.path.length - nodePath.length);
+    if (tail.every((entry, i) => entry.name === nodePath[i]!.name && (nodePath[i]!.kind === undefined || entry.kind === nodePath[i]!.kind))) {
+      return tail.map((entry) => ({ kind: entry.kind, name: entry.name }));
+    }
+  }
+  return nodePath.map(fallback);
 }
 
 export interface ServiceListJson {

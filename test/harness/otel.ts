@@ -4,7 +4,7 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export type ExporterKind = 'proto' | 'json' | 'grpc';
 
@@ -29,10 +29,12 @@ export class TestService {
     readonly name: string,
     exporter: SpanExporter,
     resource: Record<string, string | number> = {},
+    /** `simple` exports every span as it ends (many small requests); `batch` as the SDK does in production. */
+    processor: 'simple' | 'batch' = 'simple',
   ) {
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': name, ...resource }),
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      spanProcessors: [processor === 'simple' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 })],
     });
   }
 

@@ -28,6 +28,11 @@ export interface FocalOptions {
 /**
  * `focal AS (…)`: the focal calls of `filter`, one row each, with the columns `columns` (SQL
  * expressions over the alias `c`, the `calls` row).
+ *
+ * With a chain, the plain conditions first select candidates (a materialized CTE, so DuckDB pushes
+ * them into the scan) and the chain's semi-join runs on those only: written as one `WHERE`, the
+ * decorrelated EXISTS numbered every row of `calls` before filtering, so the scan read every
+ * column of every row (measured on 1M spans: 175 ms, against ~50 ms this way).
  */
 export function focalCte(params: SqlParams, filter: FocalFilter, columns: string, options: FocalOptions = {}): string {
   const conditions = [
@@ -36,34 +41,77 @@ export function focalCte(params: SqlParams, filter: FocalFilter, columns: string
     windowSql(params, 'c.start_time_ns', filter),
   ];
   if (filter.request !== undefined) conditions.push(`c.request = ${params.text(filter.request)}`);
-  if (filter.chain !== undefined && filter.chain.length > 0) conditions.push(chainThroughSql(params, filter.chain, 'c'));
   conditions.push(...(options.where ?? []));
-  return `focal AS ${options.materialized === true ? 'MATERIALIZED ' : ''}(
+  const materialized = options.materialized === true ? 'MATERIALIZED ' : '';
+  const chain = filter.chain;
+  if (chain === undefined || chain.length === 0) {
+    return `focal AS ${materialized}(
   SELECT ${columns}
   FROM calls c
   WHERE ${conditions.join('\n    AND ')}
 )`;
+  }
+  const extra = Object.entries(CANDIDATE_COLUMNS);
+  return `focal_candidates AS MATERIALIZED (
+  SELECT ${columns}, ${extra.map(([name, expression]) => `${expression} AS ${name}`).join(', ')}
+  FROM calls c
+  WHERE ${conditions.join('\n    AND ')}
+),
+focal AS ${materialized}(
+  SELECT * EXCLUDE (${extra.map(([name]) => name).join(', ')})
+  FROM focal_candidates f
+  WHERE ${chainThroughSql(params, chain, CANDIDATE_REFS)}
+)`;
 }
 
-/** A condition on the call row `alias`: some root-to-leaf line through it contains `chain`. */
-export function chainThroughSql(params: SqlParams, chain: readonly ChainStep[], alias: string): string {
+/** The columns of one call row that the chain condition reads. */
+export interface CallRefs {
+  readonly traceId: string;
+  readonly callId: string;
+  readonly synthetic: string;
+  readonly pathCallIds: string;
+  readonly depth: string;
+  /** The kind of the first path entry (`path_kinds[1]`). */
+  readonly topKind: string;
+}
+
+/** What `focal_candidates` carries for the chain condition, beyond the caller's columns. */
+const CANDIDATE_COLUMNS = {
+  chain_trace_id: 'c.trace_id',
+  chain_call_id: 'c.call_id',
+  chain_synthetic: 'c.synthetic',
+  chain_path_call_ids: 'c.path_call_ids',
+  chain_depth: 'c.depth',
+  chain_top_kind: 'c.path_kinds[1]',
+} as const;
+
+const CANDIDATE_REFS: CallRefs = {
+  traceId: 'f.chain_trace_id',
+  callId: 'f.chain_call_id',
+  synthetic: 'f.chain_synthetic',
+  pathCallIds: 'f.chain_path_call_ids',
+  depth: 'f.chain_depth',
+  topKind: 'f.chain_top_kind',
+};
+
+/** A condition on the call `f`: some root-to-leaf line through it contains `chain`. */
+export function chainThroughSql(params: SqlParams, chain: readonly ChainStep[], f: CallRefs): string {
   const ends = chainEndsSql(params, chain, 'e');
-  const related = `(e.call_id = ${alias}.call_id AND e.synthetic = ${alias}.synthetic)
-        OR (NOT e.synthetic AND list_contains(${alias}.path_call_ids, e.call_id))
-        OR (NOT ${alias}.synthetic AND list_contains(e.path_call_ids, ${alias}.call_id))`;
+  const related = `(e.call_id = ${f.callId} AND e.synthetic = ${f.synthetic})
+        OR (NOT e.synthetic AND list_contains(${f.pathCallIds}, e.call_id))
+        OR (NOT ${f.synthetic} AND list_contains(e.path_call_ids, ${f.callId}))`;
   const viaCall = `EXISTS (SELECT 1 FROM calls e
-      WHERE e.trace_id = ${alias}.trace_id AND ${ends}
+      WHERE e.trace_id = ${f.traceId} AND ${ends}
         AND (${related}))`;
   if (!matchesUnknownAlone(chain)) return viaCall;
-  return `(${alias}.depth > 0 AND ${alias}.path_kinds[1] = ${params.text('unknown')} OR ${viaCall})`;
+  return `(${f.depth} > 0 AND ${f.topKind} = ${params.text('unknown')} OR ${viaCall})`;
 }
 
-/** A condition on the call row `alias`: some line of its trace contains `chain` (the traces list without a service). */
-export function chainInTraceSql(params: SqlParams, chain: readonly ChainStep[], traceIdColumn: string): string {
-  const ends = chainEndsSql(params, chain, 'e');
-  const viaCall = `EXISTS (SELECT 1 FROM calls e WHERE e.trace_id = ${traceIdColumn} AND ${ends})`;
+/** The trace ids (with repeats) in which some root-to-leaf line contains `chain` (the traces list without a service). */
+export function chainTracesSql(params: SqlParams, chain: readonly ChainStep[]): string {
+  const viaCall = `SELECT e.trace_id FROM calls e WHERE ${chainEndsSql(params, chain, 'e')}`;
   if (!matchesUnknownAlone(chain)) return viaCall;
-  return `(${viaCall} OR EXISTS (SELECT 1 FROM calls o WHERE o.trace_id = ${traceIdColumn} AND o.depth > 0 AND o.path_kinds[1] = ${params.text('unknown')}))`;
+  return `${viaCall} UNION ALL SELECT o.trace_id FROM calls o WHERE o.depth = 1 AND o.path_call_ids[1] IS NULL`;
 }
 
 /** A condition on the call row `alias`: `path(alias) + alias` ends with `chain` (non-empty). */

@@ -8,11 +8,15 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { KubernetesContext } from '../../../model/service.js';
 import type { InstanceGroup } from '../../api/call-queries.js';
 
-/** Nearest-rank percentile of the group's `duration_ns` values: `sorted[ceil(q·n) − 1]` (lists are 1-based). `q` is a constant of the code, never user input. */
+/**
+ * Nearest-rank percentile of the group's `duration_ns` values: `sorted[ceil(q·n) − 1]`. DuckDB's
+ * `quantile_disc` picks exactly that element (checked for every n up to 2,000 at q = 0.5, 0.9,
+ * 0.99 by `rows.test.ts`, which will catch a DuckDB release that changes it) and is several times
+ * faster than sorting a `list()` of the group. `q` is a constant of the code, never user input.
+ */
 export function percentileSql(q: number, column = 'duration_ns'): string {
   if (!(q > 0 && q <= 1)) throw new RangeError(`percentile ${q} is not in (0, 1]`);
-  // DOUBLE, not DECIMAL: ceil(q·n) must round exactly as JavaScript's doubles do.
-  return `list_sort(list(${column}))[greatest(1, ceil(${q}::DOUBLE * count(*))::BIGINT)]`;
+  return `quantile_disc(${column}, ${q})`;
 }
 
 /** A BIGINT/HUGEINT nanosecond value (or NULL) as milliseconds, converted once: `Number(nanos) / 1e6`. */

@@ -7,14 +7,36 @@
  * calls (the `unknown` caller is one service; a root call adds none). Callees are the calls whose
  * last path entry is a counted call, whenever they start and whatever their zone.
  */
-import type { DuckDBListValue, DuckDBMapValue } from '@duckdb/node-api';
+import type { DuckDBMapValue } from '@duckdb/node-api';
 import { SERVICE_KINDS, type ServiceKind } from '../../../model/service.js';
 import type { ServiceSummary, TimeRange, ZoneFilter } from '../../api/call-queries.js';
 import { id64Hex } from '../id-codec.js';
 import { compareText, nanosToMs, percentileSql, toNumber, toText } from './rows.js';
+import { splitSections, unionSql, type SectionColumns } from './sections.js';
 import { SqlParams, windowSql } from './sql-params.js';
 import type { Rows, Statement } from './statement.js';
 
+const COLUMNS: SectionColumns = [
+  ['kind', 'VARCHAR'],
+  ['service', 'VARCHAR'],
+  ['a', 'VARCHAR'],
+  ['b', 'VARCHAR'],
+  ['c', 'VARCHAR'],
+  ['d', 'VARCHAR'],
+  ['n', 'BIGINT'],
+  ['failed', 'BIGINT'],
+  ['p50', 'BIGINT'],
+  ['p90', 'BIGINT'],
+  ['p99', 'BIGINT'],
+];
+
+/**
+ * One statement of four grouped sections over the counted calls: the RED figures per service,
+ * and the distinct (instance, namespace, workload, node), callers and callees per service, which
+ * are counted and listed here. Small GROUP BYs instead of `count(DISTINCT …)` aggregates: on 1M
+ * spans they took ~100 ms where the five DISTINCT aggregates took ~290 ms. `counted` is inlined
+ * (each section scans `calls` itself, reading only its columns; only the callers read the path lists).
+ */
 export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statement {
   const params = new SqlParams();
   const window = windowSql(params, 'c.start_time_ns', range);
@@ -25,54 +47,91 @@ export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statem
   LEFT JOIN calls o ON c.synthetic AND o.trace_id = c.trace_id AND o.call_id = c.path_call_ids[c.depth] AND NOT o.synthetic
   JOIN (SELECT DISTINCT unnest(${params.resourceIds(zone.resourceIds)}) AS id) z ON z.id = CASE WHEN c.synthetic THEN o.resource_id ELSE c.resource_id END
   WHERE ${window}`;
-  const distinctSorted = (column: string) => `list(DISTINCT ${column}) FILTER (WHERE ${column} IS NOT NULL)`;
-  const sql = `WITH counted AS MATERIALIZED (
-  SELECT c.trace_id, c.call_id, c.synthetic, c.kind, c.service, c.failed, c.duration_ns, c.instance, c.k8s_namespace, c.k8s_workload, c.k8s_node,
-    c.path_kinds[c.depth] AS caller_kind, c.path_names[c.depth] AS caller_name
+  const counted = `counted AS NOT MATERIALIZED (
+  SELECT c.trace_id, c.call_id, c.synthetic, c.kind, c.service, c.failed, c.duration_ns, c.depth, c.path_kinds, c.path_names,
+    c.instance, c.k8s_namespace, c.k8s_workload, c.k8s_node
   ${zoned}
-),
-summary AS (
-  SELECT kind, service, count(*) AS requests, count(*) FILTER (WHERE failed) AS failed,
-    ${percentileSql(0.5)} AS p50, ${percentileSql(0.9)} AS p90, ${percentileSql(0.99)} AS p99,
-    count(DISTINCT (caller_kind, caller_name)) FILTER (WHERE caller_kind IS NOT NULL) AS callers,
-    count(DISTINCT instance) AS instances,
-    ${distinctSorted('k8s_namespace')} AS namespaces, ${distinctSorted('k8s_workload')} AS workloads, ${distinctSorted('k8s_node')} AS nodes
-  FROM counted GROUP BY kind, service
-),
-callees AS (
-  SELECT c.kind, c.service, count(DISTINCT (x.kind, x.service)) AS callees
-  FROM counted c JOIN calls x ON x.trace_id = c.trace_id AND x.path_call_ids[x.depth] = c.call_id
-  WHERE NOT c.synthetic
-  GROUP BY c.kind, c.service
-)
-SELECT s.kind, s.service, s.requests, s.failed, s.p50, s.p90, s.p99, s.callers, coalesce(e.callees, 0), s.instances, s.namespaces, s.workloads, s.nodes
-FROM summary s LEFT JOIN callees e ON e.kind = s.kind AND e.service = s.service`;
-  return { sql, params };
+)`;
+  const union = unionSql(COLUMNS, [
+    {
+      tag: 'red',
+      values: { kind: 'kind', service: 'service', n: 'count(*)', failed: 'count(*) FILTER (WHERE failed)', p50: percentileSql(0.5), p90: percentileSql(0.9), p99: percentileSql(0.99) },
+      from: 'FROM counted GROUP BY kind, service',
+    },
+    {
+      tag: 'where',
+      values: { kind: 'kind', service: 'service', a: 'instance', b: 'k8s_namespace', c: 'k8s_workload', d: 'k8s_node' },
+      from: 'FROM counted GROUP BY kind, service, instance, k8s_namespace, k8s_workload, k8s_node',
+    },
+    {
+      tag: 'caller',
+      values: { kind: 'kind', service: 'service', a: 'path_kinds[depth]', b: 'path_names[depth]' },
+      from: 'FROM counted WHERE depth > 0 GROUP BY kind, service, path_kinds[depth], path_names[depth]',
+    },
+    {
+      tag: 'callee',
+      values: { kind: 'p.kind', service: 'p.service', a: 'x.kind', b: 'x.service' },
+      from: `FROM counted p JOIN calls x ON x.trace_id = p.trace_id AND x.path_call_ids[x.depth] = p.call_id
+   WHERE NOT p.synthetic GROUP BY p.kind, p.service, x.kind, x.service`,
+    },
+  ]);
+  return { sql: `WITH ${counted}\n${union}`, params };
+}
+
+interface ServiceSets {
+  readonly instances: Set<string>;
+  readonly namespaces: Set<string>;
+  readonly workloads: Set<string>;
+  readonly nodes: Set<string>;
+  readonly callers: Set<string>;
+  readonly callees: Set<string>;
 }
 
 export function serviceSummariesFromRows(rows: Rows): ServiceSummary[] {
-  return rows
-    .map((row) => ({
-      kind: toText(row[0]) as ServiceKind,
-      name: toText(row[1]),
-      requests: toNumber(row[2]),
-      failed: toNumber(row[3]),
-      durationP50Ms: nanosToMs(row[4]),
-      durationP90Ms: nanosToMs(row[5]),
-      durationP99Ms: nanosToMs(row[6]),
-      callers: toNumber(row[7]),
-      callees: toNumber(row[8]),
-      instances: toNumber(row[9]),
-      namespaces: sortedTexts(row[10]),
-      workloads: sortedTexts(row[11]),
-      nodes: sortedTexts(row[12]),
-    }))
+  const sections = splitSections(rows);
+  const sets = new Map<string, ServiceSets>();
+  const setsOf = (row: Rows[number]): ServiceSets => {
+    const key = JSON.stringify([row[0], row[1]]);
+    let entry = sets.get(key);
+    if (entry === undefined) {
+      entry = { instances: new Set(), namespaces: new Set(), workloads: new Set(), nodes: new Set(), callers: new Set(), callees: new Set() };
+      sets.set(key, entry);
+    }
+    return entry;
+  };
+  const add = (set: Set<string>, value: Rows[number][number] | undefined) => {
+    if (value !== null && value !== undefined) set.add(value as string);
+  };
+  for (const row of sections.get('where') ?? []) {
+    const entry = setsOf(row);
+    add(entry.instances, row[2]);
+    add(entry.namespaces, row[3]);
+    add(entry.workloads, row[4]);
+    add(entry.nodes, row[5]);
+  }
+  for (const row of sections.get('caller') ?? []) setsOf(row).callers.add(JSON.stringify([row[2], row[3]]));
+  for (const row of sections.get('callee') ?? []) setsOf(row).callees.add(JSON.stringify([row[2], row[3]]));
+  const sorted = (set: Set<string>) => [...set].sort(compareText);
+  return (sections.get('red') ?? [])
+    .map((row) => {
+      const entry = setsOf(row);
+      return {
+        kind: toText(row[0]) as ServiceKind,
+        name: toText(row[1]),
+        requests: toNumber(row[6]),
+        failed: toNumber(row[7]),
+        durationP50Ms: nanosToMs(row[8]),
+        durationP90Ms: nanosToMs(row[9]),
+        durationP99Ms: nanosToMs(row[10]),
+        callers: entry.callers.size,
+        callees: entry.callees.size,
+        instances: entry.instances.size,
+        namespaces: sorted(entry.namespaces),
+        workloads: sorted(entry.workloads),
+        nodes: sorted(entry.nodes),
+      };
+    })
     .sort((a, b) => compareText(a.kind, b.kind) || compareText(a.name, b.name));
-}
-
-function sortedTexts(value: Rows[number][number] | undefined): string[] {
-  if (value === null || value === undefined) return [];
-  return [...((value as DuckDBListValue).items as string[])].sort(compareText);
 }
 
 export function serviceKindsSql(name: string): Statement {

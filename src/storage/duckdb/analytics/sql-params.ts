@@ -17,11 +17,15 @@ export class SqlParams {
   readonly values: DuckDBValue[] = [];
   readonly types: DuckDBType[] = [];
 
-  /** Binds `value` and returns its placeholder, cast to `type` so DuckDB never has to guess. */
+  /**
+   * Binds `value` as `type` and returns its placeholder. No `::type` cast in the text: bound types
+   * already fix it, and a cast kept DuckDB 1.5 from pushing the comparison into the scan as a table
+   * filter (measured: the backtrace scan went from 72 to 130 ms with `kind = $1::VARCHAR`).
+   */
   add(value: DuckDBValue, type: DuckDBType): string {
     this.values.push(value);
     this.types.push(type);
-    return `$${this.values.length}::${type.toString()}`;
+    return `$${this.values.length}`;
   }
 
   text(value: string): string {
@@ -39,7 +43,9 @@ export class SqlParams {
 
   /** Hex resource ids as a `UBIGINT[]`; a malformed id rejects the query with a StorageError. */
   resourceIds(hexIds: readonly string[]): string {
-    return this.add(listValue(hexIds.map((id) => parseId64(id, 'resource id'))), LIST(UBIGINT));
+    const type = LIST(UBIGINT);
+    // The cast names the element type for `unnest`, which a bare list parameter leaves open.
+    return `${this.add(listValue(hexIds.map((id) => parseId64(id, 'resource id'))), type)}::${type.toString()}`;
   }
 }
 

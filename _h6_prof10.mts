@@ -1,0 +1,11 @@
+import { DuckDBInstance, BIGINT } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create('/tmp/h6/copy/tributary.duckdb', { memory_limit: '2GB' });
+const c = await inst.connect();
+const P = [1767225600000000000n, 1767229200000000000n];
+const T = [BIGINT, BIGINT];
+const q = async (label: string, s: string) => { const times: number[] = []; let rows: any; for (let i = 0; i < 6; i++) { const t = performance.now(); rows = (await c.runAndReadAll(s, P as any, T as any)).getRows(); times.push(performance.now() - t); } times.sort((a, b) => a - b); console.log(label.padEnd(40), 'min', times[0]!.toFixed(1), 'med', times[3]!.toFixed(1), 'rows', rows.length); };
+await q('candidates+join agg', `WITH cand AS (SELECT DISTINCT trace_id FROM spans WHERE start_time_ns >= $1 AND start_time_ns < $2) SELECT s.trace_id, min(start_time_ns) f, max(start_time_ns::HUGEINT + duration_ns) FROM spans s JOIN cand USING (trace_id) GROUP BY s.trace_id HAVING f >= $1 AND f < $2 ORDER BY f DESC, s.trace_id LIMIT 20`);
+await q('plain agg', `SELECT trace_id, min(start_time_ns) f, max(start_time_ns::HUGEINT + duration_ns) FROM spans GROUP BY trace_id HAVING f >= $1 AND f < $2 ORDER BY f DESC, trace_id LIMIT 20`);
+await q('plain agg bigint end', `SELECT trace_id, min(start_time_ns) f, max(start_time_ns + duration_ns) FROM spans GROUP BY trace_id HAVING f >= $1 AND f < $2 ORDER BY f DESC, trace_id LIMIT 20`);
+await q('roots current', `WITH listed AS (SELECT DISTINCT trace_id FROM spans WHERE start_time_ns >= $1 AND start_time_ns < $2 LIMIT 20) SELECT c.trace_id, arg_min(struct_pack(depth := c.depth, kind := c.kind), (c.depth, c.start_time_ns, c.call_id)) FROM calls c JOIN listed USING (trace_id) WHERE c.depth = 0 OR (c.depth = 1 AND c.path_kinds[1] = 'unknown') GROUP BY c.trace_id`);
+await q('roots agg filter', `WITH listed AS (SELECT DISTINCT trace_id FROM spans WHERE start_time_ns >= $1 AND start_time_ns < $2 LIMIT 20) SELECT c.trace_id, arg_min(struct_pack(depth := c.depth, kind := c.kind), (c.depth, c.start_time_ns, c.call_id)) FILTER (WHERE c.depth = 0 OR (c.depth = 1 AND c.path_call_ids[1] IS NULL)) FROM calls c JOIN listed USING (trace_id) GROUP BY c.trace_id`);

@@ -1,0 +1,17 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const dir = '/tmp/tributary-bench-query/otel-demo-1000000-v1/tributary.duckdb';
+const inst = await DuckDBInstance.create(dir, { memory_limit: '2GB' });
+const c = await inst.connect();
+const q = async (s: string) => { let best = 1e9; let rows: any; for (let i = 0; i < 4; i++) { const t = performance.now(); rows = (await c.runAndReadAll(s)).getRows(); best = Math.min(best, performance.now() - t); } console.log(best.toFixed(1).padStart(7), 'ms', s.slice(0, 220).replace(/\s+/g, ' '), JSON.stringify(rows.slice(0, 2), (_k, v) => typeof v === 'bigint' ? v.toString() : v).slice(0, 100)); };
+const W = `kind = 'service' AND service = 'product-catalog' AND start_time_ns >= 1767225600000000000 AND start_time_ns < 1767229200000000000`;
+await q(`SELECT count(*) FROM calls WHERE ${W}`);
+await q(`SELECT sum(len(path_kinds)) FROM calls WHERE ${W}`);
+await q(`SELECT sum(len(path_names)) FROM calls WHERE ${W}`);
+await q(`SELECT sum(len(path_requests)) FROM calls WHERE ${W}`);
+await q(`SELECT sum(len(path_call_ids)) FROM calls WHERE ${W}`);
+await q(`SELECT sum(len(path_kinds)+len(path_names)+len(path_requests)) FROM calls WHERE ${W}`);
+await q(`SELECT count(*) FROM (SELECT path_kinds, path_names, path_requests, request, count(*) FROM calls WHERE ${W} GROUP BY ALL)`);
+await q(`SELECT sum(len(path_names)) FROM calls`);
+await q(`SELECT sum(len(path_names[depth])) FROM calls WHERE ${W}`);
+await q(`SELECT count(*) FROM (SELECT path_names[depth] AS a, path_call_ids, count(*) FROM calls WHERE ${W} GROUP BY ALL)`);
+await q(`PRAGMA storage_info('calls')`);

@@ -1,0 +1,10 @@
+import { DuckDBInstance, VARCHAR, BIGINT } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create('/tmp/h6/copy/tributary.duckdb', { memory_limit: '2GB' });
+const c = await inst.connect();
+const P = ['service', 'product-catalog', 1767225600000000000n, 1767229200000000000n];
+const T = [VARCHAR, VARCHAR, BIGINT, BIGINT];
+const q = async (label: string, s: string) => { const times: number[] = []; let rows: any; for (let i = 0; i < 8; i++) { const t = performance.now(); rows = (await c.runAndReadAll(s, P as any, T as any)).getRows(); times.push(performance.now() - t); } times.sort((a, b) => a - b); console.log(label.padEnd(40), 'min', times[0]!.toFixed(1), 'med', times[4]!.toFixed(1), 'rows', rows.length); };
+const WP = `kind = $1 AND service = $2 AND start_time_ns >= $3 AND start_time_ns < $4`;
+await q('rowid late', `WITH r AS (SELECT rowid AS id FROM calls WHERE ${WP}) SELECT list_concat(c.path_kinds, c.path_names, c.path_requests) AS k, c.request, count(*), count(*) FILTER (WHERE c.failed) FROM calls c JOIN r ON c.rowid = r.id GROUP BY k, c.request`);
+await q('rowid semi', `SELECT list_concat(c.path_kinds, c.path_names, c.path_requests) AS k, c.request, count(*), count(*) FILTER (WHERE c.failed) FROM calls c WHERE c.rowid IN (SELECT rowid FROM calls WHERE ${WP}) GROUP BY k, c.request`);
+await q('astro baseline', `SELECT list_concat(path_kinds, path_names, path_requests) AS k, request, count(*), count(*) FILTER (WHERE failed) FROM calls WHERE ${WP.replace('$1', "'database'").replace('$2', "'astronomy-db'")} AND $1 = $1 AND $2 = $2 GROUP BY k, request`);

@@ -1,0 +1,16 @@
+import { DuckDBInstance, VARCHAR, BIGINT } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create('/tmp/h6/copy/tributary.duckdb', { memory_limit: '2GB' });
+const c = await inst.connect();
+const P = ['service', 'frontend-proxy', 1767225600000000000n, 1767229200000000000n];
+const T = [VARCHAR, VARCHAR, BIGINT, BIGINT];
+const q = async (label: string, s: string) => { const times: number[] = []; let rows: any; for (let i = 0; i < 4; i++) { const t = performance.now(); rows = (await c.runAndReadAll(s, P as any, T as any)).getRows(); times.push(performance.now() - t); } times.sort((a, b) => a - b); console.log(label.padEnd(40), 'min', times[0]!.toFixed(1), 'med', times[2]!.toFixed(1), 'rows', rows.length); };
+const focal = `focal AS MATERIALIZED (SELECT trace_id, call_id, synthetic, failed, duration_ns, row_number() OVER () AS focal_key FROM calls WHERE kind = $1 AND service = $2 AND start_time_ns >= $3 AND start_time_ns < $4)`;
+const pairsBase = `FROM focal f JOIN calls x ON x.trace_id = f.trace_id WHERE NOT f.synthetic AND list_contains(x.path_call_ids, f.call_id)`;
+const P50 = `list_sort(list(duration_ns))[greatest(1, ceil(0.5::DOUBLE * count(*))::BIGINT)]`;
+const P90 = `list_sort(list(duration_ns))[greatest(1, ceil(0.9::DOUBLE * count(*))::BIGINT)]`;
+const pairs2 = `pairs AS (SELECT f.focal_key, x.failed, x.duration_ns, x.kind, x.service, list_slice(x.path_kinds, list_position(x.path_call_ids, f.call_id) + 1, x.depth) AS rk, list_slice(x.path_names, list_position(x.path_call_ids, f.call_id) + 1, x.depth) AS rn ${pairsBase})`;
+const P50q = 'quantile_disc(duration_ns, 0.5)', P90q = 'quantile_disc(duration_ns, 0.9)';
+await q('V7q hash + any_value list', `WITH ${focal}, ${pairs2} SELECT hash(rk, rn) AS h, kind, service, any_value(rk), any_value(rn), count(*), count(DISTINCT focal_key), count(*) FILTER (WHERE failed), ${P50q}, ${P90q}, sum(duration_ns) FROM pairs GROUP BY h, kind, service`);
+await q('V9q string key', `WITH ${focal}, ${pairs2} SELECT array_to_string(list_transform(list_zip(rk, rn), e -> e[1] || strlen(e[2])::VARCHAR || ':' || e[2]), '') AS sk, kind, service, any_value(rk), any_value(rn), count(*), count(DISTINCT focal_key), count(*) FILTER (WHERE failed), ${P50q}, ${P90q}, sum(duration_ns) FROM pairs GROUP BY sk, kind, service`);
+await q('V12 two strings lambda', `WITH ${focal}, ${pairs2} SELECT array_to_string(rk, ',') AS ks, array_to_string(list_transform(rn, lambda n: strlen(n)::VARCHAR || ':' || n), '') AS ns, kind, service, any_value(rk), any_value(rn), count(*), count(DISTINCT focal_key), count(*) FILTER (WHERE failed), ${P50q}, ${P90q}, sum(duration_ns) FROM pairs GROUP BY ks, ns, kind, service`);
+await q('V13 lists, quantile', `WITH ${focal}, ${pairs2} SELECT rk, rn, kind, service, count(*), count(DISTINCT focal_key), count(*) FILTER (WHERE failed), ${P50q}, ${P90q}, sum(duration_ns) FROM pairs GROUP BY rk, rn, kind, service`);

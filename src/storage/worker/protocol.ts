@@ -1,0 +1,135 @@
+/**
+ * The messages between a `Storage` proxy on the main thread and the store in its worker thread.
+ *
+ * Every `Storage` method except `close` is forwarded as `{ type: 'call', method, args }` and
+ * answered by one `result` with the same id; requests travel in order, several to a message. Arguments and results cross by structured clone
+ * (which keeps bigints, Maps, Sets and byte arrays), except `appendSpans`'s batch, which is packed
+ * into one transferred buffer (`batch-transfer.ts`). The method list is checked against the
+ * `Storage` interface, so a method added to the interface fails to compile here until it is
+ * forwarded.
+ */
+import type { Storage, StorageCapabilities } from '../api/storage.js';
+import { StorageError } from '../api/storage.js';
+import type { SpanBatch } from '../../model/span-batch.js';
+import { packSpanBatch, unpackSpanBatch } from './batch-transfer.js';
+import type { PackedSpanBatch } from './batch-transfer.js';
+
+/** The methods of `Storage` that run in the worker: every one of them but `close`. */
+export type ForwardedMethod = Exclude<
+  { [K in keyof Storage]: Storage[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof Storage],
+  'close'
+>;
+
+// A record, not an array: the compiler rejects it when a method of `Storage` is missing or extra.
+const FORWARDED: { readonly [K in ForwardedMethod]: true } = {
+  appendSpans: true,
+  deleteBefore: true,
+  replaceTraceCalls: true,
+  derivedTraces: true,
+  tracesNeedingDerivation: true,
+  getDerivedWatermark: true,
+  setDerivedWatermark: true,
+  getTrace: true,
+  getTraceCalls: true,
+  backtraceGroups: true,
+  backtraceDetails: true,
+  flowGroups: true,
+  serviceSummaries: true,
+  serviceNeighbourhood: true,
+  failures: true,
+  findTraces: true,
+  serviceKinds: true,
+  listResources: true,
+};
+
+export const FORWARDED_METHODS = Object.keys(FORWARDED) as readonly ForwardedMethod[];
+
+export function isForwardedMethod(name: unknown): name is ForwardedMethod {
+  return typeof name === 'string' && Object.hasOwn(FORWARDED, name);
+}
+
+/** What the worker is started with (`workerData`). */
+export interface WorkerStart<O> {
+  /** The TypeScript entry to load after registering tsx; absent when the entry is JavaScript. */
+  readonly tsEntry?: string;
+  /** The backend's open options. */
+  readonly options: O;
+}
+
+/** One request; answered by one `result` with its id. */
+export type Request =
+  | { readonly type: 'call'; readonly id: number; readonly method: ForwardedMethod; readonly args: readonly unknown[] }
+  | { readonly type: 'close'; readonly id: number };
+
+/**
+ * The requests the proxy collected during one turn of the main thread's event loop, in call
+ * order. Callers woken by one burst of acknowledgements resubmit together, and arriving together
+ * their appends can share one group commit in the worker.
+ */
+export interface ToWorker {
+  readonly requests: readonly Request[];
+}
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly capabilities: StorageCapabilities }
+  | { readonly type: 'open-failed'; readonly error: WireError }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError };
+
+/** An error as it crosses threads: what `StorageError` needs, and the worker's stack for debugging. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly statement?: string;
+  readonly stack?: string;
+  readonly cause?: WireError;
+}
+
+/** Causes deeper than this are dropped: a cyclic `cause` chain must not hang the worker. */
+const MAX_CAUSE_DEPTH = 8;
+
+export function toWireError(error: unknown, depth = 0): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const cause = error.cause !== undefined && depth < MAX_CAUSE_DEPTH ? toWireError(error.cause, depth + 1) : undefined;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error instanceof StorageError && error.statement !== undefined ? { statement: error.statement } : {}),
+    ...(error.stack !== undefined ? { stack: error.stack } : {}),
+    ...(cause ? { cause } : {}),
+  };
+}
+
+/**
+ * The `StorageError` a proxy call rejects with. Its stack is the worker's (where the failure
+ * happened); an error that was not a `StorageError` in the worker becomes its `cause`.
+ */
+export function fromWireError(wire: WireError): StorageError {
+  const cause = wire.name === 'StorageError' ? wire.cause : wire;
+  const error = new StorageError(wire.message, wire.statement, cause ? { cause: plainError(cause) } : undefined);
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}
+
+function plainError(wire: WireError): Error {
+  const error = new Error(wire.message, wire.cause ? { cause: plainError(wire.cause) } : undefined);
+  error.name = wire.name;
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}
+
+/** A call's arguments as posted, and the buffers to transfer with them. */
+export interface EncodedArguments {
+  readonly args: readonly unknown[];
+  readonly transfer: ArrayBuffer[];
+}
+
+export function encodeArguments(method: ForwardedMethod, args: readonly unknown[]): EncodedArguments {
+  if (method !== 'appendSpans') return { args, transfer: [] };
+  const packed = packSpanBatch(args[0] as SpanBatch);
+  return { args: [packed], transfer: [packed.buffer] };
+}
+
+export function decodeArguments(method: ForwardedMethod, args: readonly unknown[]): readonly unknown[] {
+  return method === 'appendSpans' ? [unpackSpanBatch(args[0] as PackedSpanBatch)] : args;
+}

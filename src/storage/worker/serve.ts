@@ -1,0 +1,70 @@
+/**
+ * The worker side of the protocol: opens a store and answers the proxy's calls. Any backend can be
+ * served; `storage-worker.ts` serves DuckDB.
+ *
+ * Calls run concurrently, as they would on the main thread (so concurrent appends still share a
+ * group commit). `close` is answered after the store's close and after every call received before
+ * it has posted its result; the proxy then terminates the thread.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Storage } from '../api/storage.js';
+import { decodeArguments, isForwardedMethod, toWireError } from './protocol.js';
+import type { FromWorker, Request, ToWorker } from './protocol.js';
+
+export async function serveStorage(port: MessagePort, open: () => Promise<Storage>): Promise<void> {
+  let storage: Storage;
+  try {
+    storage = await open();
+  } catch (error: unknown) {
+    post(port, { type: 'open-failed', error: toWireError(error) });
+    return;
+  }
+  const answering = new Set<Promise<void>>();
+  port.on('message', ({ requests }: ToWorker) => {
+    for (const request of requests) {
+      if (request.type === 'close') {
+        void closeStore(port, storage, answering, request.id);
+        continue;
+      }
+      const answered = answer(port, storage, request);
+      answering.add(answered);
+      void answered.finally(() => answering.delete(answered));
+    }
+  });
+  post(port, { type: 'ready', capabilities: storage.capabilities });
+}
+
+/** Closes the store, lets every earlier call post its result, then answers `close` (the proxy then ends the thread). */
+async function closeStore(port: MessagePort, storage: Storage, answering: ReadonlySet<Promise<void>>, id: number): Promise<void> {
+  let error: unknown;
+  let failed = false;
+  try {
+    await storage.close();
+  } catch (e: unknown) {
+    [error, failed] = [e, true];
+  }
+  await Promise.all(answering);
+  post(port, failed ? { type: 'result', id, ok: false, error: toWireError(error) } : { type: 'result', id, ok: true, value: undefined });
+}
+
+async function answer(port: MessagePort, storage: Storage, call: Extract<Request, { type: 'call' }>): Promise<void> {
+  let value: unknown;
+  try {
+    if (!isForwardedMethod(call.method)) throw new Error(`the storage worker has no method ${String(call.method)}`);
+    const method = storage[call.method] as (...args: unknown[]) => Promise<unknown>;
+    value = await method.apply(storage, [...decodeArguments(call.method, call.args)]);
+  } catch (error: unknown) {
+    post(port, { type: 'result', id: call.id, ok: false, error: toWireError(error) });
+    return;
+  }
+  try {
+    post(port, { type: 'result', id: call.id, ok: true, value });
+  } catch (error: unknown) {
+    // The result could not be cloned (a backend bug): the caller still gets an answer.
+    post(port, { type: 'result', id: call.id, ok: false, error: toWireError(error) });
+  }
+}
+
+function post(port: MessagePort, message: FromWorker): void {
+  port.postMessage(message);
+}
