@@ -25,3 +25,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function safe(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '·');
 }
+
+/** A name for display: control characters neutralized, an empty name made visible. */
+export function label(name: string): string {
+  return name === '' ? '(no name)' : safe(name);
+}

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../api/storage.js';
-import type { Storage } from '../api/storage.js';
+import type { Storage, TraceCalls } from '../api/storage.js';
 import { spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
 import { pseudoRandomBytes } from '../conformance/harness.js';
 import { storageConformance } from '../conformance/suite.js';
@@ -83,6 +83,25 @@ describe('worker storage', () => {
     } finally {
       await direct.close();
     }
+  });
+
+  it('rejects a call whose arguments cannot cross to the worker, and only that call', async () => {
+    const store = await open(await tempDir());
+    const t = traceIdHex(1);
+    const uncloneable = { traceId: t, calls: [{ notData: () => 1 }], derivedSeq: 1n, firstDerivation: true } as unknown as TraceCalls;
+    // Issued in one turn of the event loop, so they travel in one message.
+    const [append, replace, read] = await Promise.allSettled([
+      store.appendSpans(spanBatch([{ traceId: t, spanId: spanIdHex(1) }])),
+      store.replaceTraceCalls([uncloneable]),
+      store.getTraceCalls(t),
+    ]);
+    expect(append.status).toBe('fulfilled');
+    expect(read.status).toBe('fulfilled');
+    expect(replace.status).toBe('rejected');
+    expect((replace as PromiseRejectedResult).reason).toBeInstanceOf(StorageError);
+    expect(((replace as PromiseRejectedResult).reason as StorageError).message).toMatch(/replaceTraceCalls/);
+    expect((await store.getTrace(t)).spans).toHaveLength(1);
+    expect(await store.derivedTraces([t])).toEqual(new Set());
   });
 
   it('refuses a second open of the same store in one process until the first is closed', async () => {

@@ -1,0 +1,13 @@
+import { DuckDBInstance, BIGINT } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create('/tmp/h6/copy/tributary.duckdb', { memory_limit: '2GB' });
+const c = await inst.connect();
+const P = [1767225600000000000n, 1767229200000000000n];
+const T = [BIGINT, BIGINT];
+const q = async (label: string, s: string) => { const times: number[] = []; let rows: any; for (let i = 0; i < 8; i++) { const t = performance.now(); rows = (await c.runAndReadAll(s, P as any, T as any)).getRows(); times.push(performance.now() - t); } times.sort((a, b) => a - b); console.log(label.padEnd(40), 'min', times[0]!.toFixed(1), 'med', times[4]!.toFixed(1), 'rows', rows.length); };
+const agg = (e: string) => `SELECT trace_id, min(start_time_ns) f, max(${e}) FROM spans GROUP BY trace_id HAVING f >= $1 AND f < $2 ORDER BY f DESC, trace_id LIMIT 20`;
+await q('hugeint', agg('start_time_ns::HUGEINT + duration_ns'));
+await q('bigint', agg('start_time_ns + duration_ns'));
+await q('try bigint', agg('try(start_time_ns + duration_ns)'));
+await q('double', agg('start_time_ns::DOUBLE + duration_ns'));
+await q('two maxes', `SELECT trace_id, min(start_time_ns) f, max(start_time_ns), max(duration_ns) FROM spans GROUP BY trace_id HAVING f >= $1 AND f < $2 ORDER BY f DESC, trace_id LIMIT 20`);
+await q('min only', `SELECT trace_id, min(start_time_ns) f FROM spans GROUP BY trace_id HAVING f >= $1 AND f < $2 ORDER BY f DESC, trace_id LIMIT 20`);
