@@ -16,7 +16,8 @@
  *
  * Per mode: spans/s; main-thread event-loop utilization (the share of wall time the main thread
  * was busy; 1 − ELU is what is left for ingest work); main-thread GC time; process CPU (every
- * thread: the main one, the worker, DuckDB's). Then the transfer's own cost per span: packing,
+ * thread: the main one, the worker, DuckDB's); after the appends, sequential getTrace latency
+ * (the read path's round trip). Then the transfer's own cost per span: packing,
  * `postMessage` (serialization on the sending thread), receiving and unpacking.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { bytesToHex } from '../src/model/ids.js';
 import type { SpanBatch } from '../src/model/span-batch.js';
 import { decodeTraceRequest } from '../src/otlp/decode-request.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
@@ -38,6 +40,7 @@ const TOTAL_SPANS = Number(process.env.SPANS ?? 300_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const POOL_BATCHES = Number(process.env.POOL ?? 60);
+const LOOKUPS = 500;
 const MEMORY_LIMIT = process.env.MEMORY ?? '1GB';
 const SCENARIOS: readonly Scenario[] = process.env.SCENARIO ? [process.env.SCENARIO as Scenario] : ['append', 'decode+append'];
 
@@ -63,6 +66,8 @@ interface RunResult {
   readonly mainBusyMsPerBatch: number;
   readonly mainGcMs: number;
   readonly processCpuCores: number;
+  readonly getTraceP50Ms: number;
+  readonly getTraceP99Ms: number;
 }
 
 function buildPool(): Pooled[] {
@@ -118,6 +123,7 @@ async function run(scenario: Scenario, mode: Mode, pool: readonly Pooled[]): Pro
   const cpu = process.cpuUsage(cpu0);
   await new Promise((resolve) => setImmediate(resolve)); // let the last GC entries arrive
   gc.disconnect();
+  const lookupMillis = await lookups(storage, pool);
   await storage.close();
   await rm(dataDir, { recursive: true, force: true });
   return {
@@ -129,7 +135,27 @@ async function run(scenario: Scenario, mode: Mode, pool: readonly Pooled[]): Pro
     mainBusyMsPerBatch: elu.active / batches,
     mainGcMs: gcMs,
     processCpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+    getTraceP50Ms: percentile(lookupMillis, 0.5),
+    getTraceP99Ms: percentile(lookupMillis, 0.99),
   };
+}
+
+/** Sequential `getTrace` latencies (milliseconds) of traces the run stored: the read path's round trip. */
+async function lookups(storage: Storage, pool: readonly Pooled[]): Promise<number[]> {
+  const millis: number[] = [];
+  for (let i = 0; i < LOOKUPS; i++) {
+    const batch = pool[i % pool.length]!.batch;
+    const traceId = bytesToHex(batch.traceIds.subarray(0, 16));
+    const t = performance.now();
+    const trace = await storage.getTrace(traceId);
+    millis.push(performance.now() - t);
+    if (trace.spans.length === 0) throw new Error(`trace ${traceId} came back empty`);
+  }
+  return millis.sort((a, b) => a - b);
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /** Nanoseconds per span of each step of the transfer, over the whole pool, best of 5 passes. */
@@ -170,6 +196,9 @@ function transferCost(pool: readonly SpanBatch[]): Record<string, number> {
   return best;
 }
 
+type Figure = Exclude<keyof RunResult, 'scenario' | 'mode'>;
+const FIGURES: readonly Figure[] = ['spansPerSecond', 'seconds', 'mainBusy', 'mainBusyMsPerBatch', 'mainGcMs', 'processCpuCores', 'getTraceP50Ms', 'getTraceP99Ms'];
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -186,6 +215,7 @@ function row(r: RunResult): string {
     r.mainBusyMsPerBatch.toFixed(2).padStart(12),
     `${r.mainGcMs.toFixed(0)} ms`.padStart(10),
     r.processCpuCores.toFixed(2).padStart(10),
+    `${r.getTraceP50Ms.toFixed(2)} / ${r.getTraceP99Ms.toFixed(2)}`.padStart(16),
   ].join('  ');
 }
 
@@ -194,7 +224,7 @@ async function main(): Promise<void> {
   const batches = pool.map((p) => p.batch);
   const payloadBytes = batches.reduce((n, b) => n + b.payloads.reduce((m, p) => m + p.byteLength, 0), 0) / batches.reduce((n, b) => n + b.length, 0);
   console.log(`${TOTAL_SPANS.toLocaleString('en')} spans per run in batches of ${batches[0]!.length} (pool of ${pool.length}, payload avg ${payloadBytes.toFixed(0)} B), ${CONCURRENCY} concurrent callers, DuckDB memory_limit ${MEMORY_LIMIT}`);
-  console.log(`${'scenario'.padEnd(14)}  ${'mode'.padEnd(7)}  ${'spans/s'.padStart(10)}  ${'main busy'.padStart(9)}  ${'main free'.padStart(9)}  ${'main ms/batch'.padStart(12)}  ${'main GC'.padStart(10)}  ${'CPU cores'.padStart(10)}`);
+  console.log(`${'scenario'.padEnd(14)}  ${'mode'.padEnd(7)}  ${'spans/s'.padStart(10)}  ${'main busy'.padStart(9)}  ${'main free'.padStart(9)}  ${'main ms/batch'.padStart(12)}  ${'main GC'.padStart(10)}  ${'CPU cores'.padStart(10)}  ${'getTrace p50/p99'.padStart(16)}`);
   const results: RunResult[] = [];
   for (const scenario of SCENARIOS) {
     for (let round = 0; round < ROUNDS; round++) {
@@ -211,8 +241,8 @@ async function main(): Promise<void> {
     for (const scenario of SCENARIOS) {
       for (const mode of ['direct', 'worker'] as const) {
         const runs = results.filter((r) => r.scenario === scenario && r.mode === mode);
-        const med = (f: (r: RunResult) => number): number => median(runs.map(f));
-        console.log(row({ scenario, mode, spansPerSecond: med((r) => r.spansPerSecond), seconds: med((r) => r.seconds), mainBusy: med((r) => r.mainBusy), mainBusyMsPerBatch: med((r) => r.mainBusyMsPerBatch), mainGcMs: med((r) => r.mainGcMs), processCpuCores: med((r) => r.processCpuCores) }));
+        const figures = Object.fromEntries(FIGURES.map((key) => [key, median(runs.map((r) => r[key]))])) as Pick<RunResult, Figure>;
+        console.log(row({ scenario, mode, ...figures }));
       }
     }
   }

@@ -60,7 +60,9 @@ export async function startTributary(config: TributaryConfig, log: Log): Promise
   const pipeline = new IngestPipeline(storage, assembler, config.limits, metrics, log);
   const receivers: RunningServer[] = [];
   try {
-    receivers.push(await startOtlpHttpReceiver({ host: config.host, port: config.otlpHttpPort, pipeline, maxBodyBytes: config.limits.maxBodyBytes }));
+    receivers.push(await startOtlpHttpReceiver({
+      host: config.host, port: config.otlpHttpPort, pipeline, maxBodyBytes: config.limits.maxBodyBytes, corsOrigins: config.otlpCorsOrigins,
+    }));
     receivers.push(await startOtlpGrpcReceiver({ host: config.host, port: config.otlpGrpcPort, pipeline, maxBodyBytes: config.limits.maxBodyBytes }));
   } catch (error) {
     await Promise.all(receivers.map((r) => r.close()));

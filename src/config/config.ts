@@ -58,6 +58,11 @@ export interface TributaryConfig {
   readonly failureRules: readonly FailureRuleConfig[];
   /** Service names that are proxies. */
   readonly proxies: readonly string[];
+  /**
+   * Browser origins allowed to send OTLP/HTTP (CORS), e.g. `http://localhost:8080` for a web app
+   * instrumented with the OpenTelemetry web SDK; `*` allows any. Empty: no CORS headers.
+   */
+  readonly otlpCorsOrigins: readonly string[];
 }
 
 export const DEFAULT_API_PORT = 8686;
@@ -84,4 +89,5 @@ export const DEFAULT_CONFIG: TributaryConfig = {
   zones: [],
   failureRules: [],
   proxies: [],
+  otlpCorsOrigins: [],
 };

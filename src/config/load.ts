@@ -28,7 +28,7 @@ export type ConfigResult =
   | { readonly ok: false; readonly errors: readonly string[]; readonly warnings: readonly string[] };
 
 /** Environment variable → config key. Documented in docs/operations.md. */
-export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverrides | 'config' | 'retentionHours' | 'duckdbMemoryLimit' | 'maxBodyBytes' | 'maxQueuedSpans'>> = {
+export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverrides | 'config' | 'retentionHours' | 'duckdbMemoryLimit' | 'maxBodyBytes' | 'maxQueuedSpans' | 'otlpCorsOrigins'>> = {
   TRIBUTARY_CONFIG: 'config',
   TRIBUTARY_HOST: 'host',
   TRIBUTARY_PORT: 'port',
@@ -43,6 +43,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverride
   TRIBUTARY_DUCKDB_MEMORY_LIMIT: 'duckdbMemoryLimit',
   TRIBUTARY_MAX_BODY_BYTES: 'maxBodyBytes',
   TRIBUTARY_MAX_QUEUED_SPANS: 'maxQueuedSpans',
+  TRIBUTARY_OTLP_CORS_ORIGINS: 'otlpCorsOrigins',
 };
 
 /**
@@ -117,6 +118,7 @@ export function loadConfig(options: {
     zones: readZones(raw.zones, errors),
     failureRules: readFailureRules(raw.failureRules, errors),
     proxies: readStringList(raw.proxies, 'proxies', errors),
+    otlpCorsOrigins: readStringList(raw.otlpCorsOrigins, 'otlpCorsOrigins', errors),
   };
   return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, config, warnings };
 }

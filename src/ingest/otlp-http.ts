@@ -19,6 +19,8 @@ export interface OtlpHttpOptions {
   readonly port: number;
   readonly pipeline: IngestPipeline;
   readonly maxBodyBytes: number;
+  /** Origins allowed to export from a browser (CORS); `*` for any. */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -48,6 +50,24 @@ export function buildOtlpHttpApp(options: OtlpHttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: maxBodyBytes, logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  const corsOrigins = options.corsOrigins ?? [];
+  if (corsOrigins.length > 0) {
+    // Browsers (the OpenTelemetry web SDK) preflight a cross-origin POST with a JSON or protobuf body.
+    app.addHook('onRequest', async (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin === undefined || !(corsOrigins.includes('*') || corsOrigins.includes(origin))) return;
+      reply.header('Access-Control-Allow-Origin', corsOrigins.includes('*') ? '*' : origin);
+      reply.header('Vary', 'Origin');
+      if (request.method === 'OPTIONS') {
+        reply.header('Access-Control-Allow-Methods', 'POST');
+        reply.header('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, traceparent');
+        reply.header('Access-Control-Max-Age', '600');
+        await reply.code(204).send();
+      }
+    });
+    app.options('/v1/traces', async (_request, reply) => reply.code(204).send());
+  }
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const encoding = encodingOf(request.headers['content-type']) ?? 'json';

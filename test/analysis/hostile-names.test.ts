@@ -14,14 +14,13 @@ import { foldBacktrace, type BacktraceNode } from '../../src/analysis/backtrace.
 import { foldFlow } from '../../src/analysis/flow.js';
 import { Oracle } from '../../src/analysis/oracle/oracle.js';
 import type { GeneratedTopology } from '../../src/analysis/testing/topology.js';
-import { SpanKind, StatusCode, type KeyValue, type OtlpSpan, type OtlpTraceRequest } from '../../src/model/otlp.js';
+import { SpanKind } from '../../src/model/otlp.js';
 import type { ServiceKind } from '../../src/model/service.js';
 import type { CallAnalytics, ChainStep, FocalFilter, NodeRef, TraceQuery, ZoneFilter } from '../../src/storage/api/call-queries.js';
 import { BACKENDS, feed, openStore, topologyFrom, type IngestedStore } from './differential-cases.js';
+import { str, traceRequest, T0 } from './otlp-requests.js';
 
-const T0 = 1_767_225_600_000_000_000n;
-const MS = 1_000_000n;
-const WINDOW = { fromUnixNano: T0, toUnixNano: T0 + 3_600_000n * MS };
+const WINDOW = { fromUnixNano: T0, toUnixNano: T0 + 3_600_000_000_000n };
 
 const DROP = "'; DROP TABLE calls; --";
 const INJECTED_REQUEST = "GET /x' OR '1'='1";
@@ -30,66 +29,8 @@ const PLUS = '.+';
 const DOLLAR = '$1';
 const LIKE = 'a_b%';
 
-const str = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
-
-function bytes(value: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  new DataView(out.buffer).setUint32(length - 4, value);
-  return out;
-}
-
-interface SpanSpec {
-  readonly service: string;
-  readonly id: number;
-  readonly parent?: number;
-  readonly name: string;
-  readonly kind: number;
-  readonly startMs: number;
-  readonly attributes?: readonly KeyValue[];
-  readonly error?: string;
-  readonly stack?: string;
-}
-
-/** One request holding one trace, its spans grouped by service (one resource each). */
-function traceRequest(trace: number, specs: readonly SpanSpec[]): OtlpTraceRequest {
-  const byService = new Map<string, OtlpSpan[]>();
-  for (const s of specs) {
-    const start = T0 + BigInt(trace * 60_000 + s.startMs) * MS;
-    const span: OtlpSpan = {
-      traceId: bytes(trace, 16),
-      spanId: bytes(s.id, 8),
-      parentSpanId: s.parent === undefined ? new Uint8Array(0) : bytes(s.parent, 8),
-      traceState: '',
-      flags: 0x101,
-      name: s.name,
-      kind: s.kind,
-      startTimeUnixNano: start,
-      endTimeUnixNano: start + BigInt(20 - s.startMs) * MS,
-      attributes: s.attributes ?? [],
-      droppedAttributesCount: 0,
-      events:
-        s.stack === undefined
-          ? []
-          : [{ timeUnixNano: start, name: 'exception', attributes: [str('exception.type', DROP), str('exception.stacktrace', s.stack)], droppedAttributesCount: 0 }],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: s.error === undefined ? { code: StatusCode.UNSET, message: '' } : { code: StatusCode.ERROR, message: s.error },
-    };
-    const list = byService.get(s.service) ?? [];
-    list.push(span);
-    byService.set(s.service, list);
-  }
-  return {
-    resourceSpans: [...byService].map(([service, spans]) => ({
-      resource: { attributes: [str('service.name', service), str('k8s.namespace.name', `ns ${DROP}`), str('k8s.pod.name', `${service}-pod`)], droppedAttributesCount: 0 },
-      scopeSpans: [{ scope: { name: 'hostile', version: '1', attributes: [], droppedAttributesCount: 0 }, spans, schemaUrl: '' }],
-      schemaUrl: '',
-    })),
-  };
-}
-
 const { SERVER, CLIENT } = SpanKind;
+const resource = (service: string) => [str('k8s.namespace.name', `ns ${DROP}`), str('k8s.pod.name', `${service}-pod`)];
 const generated: GeneratedTopology = {
   seed: 0,
   window: WINDOW,
@@ -102,29 +43,29 @@ const generated: GeneratedTopology = {
       { service: STAR, id: 3, parent: 2, name: 'POST /.*', kind: SERVER, startMs: 2, error: "'); DELETE FROM spans; --" },
       { service: STAR, id: 4, parent: 3, name: 'lookup', kind: CLIENT, startMs: 3, attributes: [str('peer.service', 'unknown')] },
       { service: STAR, id: 5, parent: 3, name: 'SELECT', kind: CLIENT, startMs: 4, attributes: [str('db.system.name', 'postgresql'), str('db.namespace', '%')] },
-    ]),
+    ], resource),
     traceRequest(2, [
       { service: STAR, id: 1, parent: 99, name: 'POST /.*', kind: SERVER, startMs: 0 },
       { service: STAR, id: 2, parent: 1, name: 'call', kind: CLIENT, startMs: 1 },
       { service: DOLLAR, id: 3, parent: 2, name: "\\'", kind: SERVER, startMs: 2 },
-    ]),
+    ], resource),
     traceRequest(3, [
       { service: 'x', id: 1, name: 'GET /', kind: SERVER, startMs: 0 },
       { service: 'x', id: 2, parent: 1, name: 'call', kind: CLIENT, startMs: 1 },
       { service: PLUS, id: 3, parent: 2, name: 'POST /.+', kind: SERVER, startMs: 2 },
       { service: PLUS, id: 4, parent: 3, name: 'call', kind: CLIENT, startMs: 3 },
       { service: STAR, id: 5, parent: 4, name: 'POST /.*', kind: SERVER, startMs: 4 },
-    ]),
+    ], resource),
     traceRequest(4, [
       { service: 'unknown', id: 1, name: 'GET /unknown', kind: SERVER, startMs: 0 },
       { service: 'unknown', id: 2, parent: 1, name: 'call', kind: CLIENT, startMs: 1 },
       { service: STAR, id: 3, parent: 2, name: 'POST /.*', kind: SERVER, startMs: 2 },
-    ]),
+    ], resource),
     traceRequest(5, [
-      { service: LIKE, id: 1, name: '%', kind: SERVER, startMs: 0, stack: `"; DROP TABLE spans; --\n\tat x` },
+      { service: LIKE, id: 1, name: '%', kind: SERVER, startMs: 0, exception: { type: DROP, stack: `"; DROP TABLE spans; --\n\tat x` } },
       // Same span id, other content: not an exact duplicate, so both count as spans.
       { service: LIKE, id: 1, name: '_', kind: SERVER, startMs: 5, error: '%' },
-    ]),
+    ], resource),
   ],
 };
 // Trace 1 reaches the store twice (an exporter retry): its spans are counted once.

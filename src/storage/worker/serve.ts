@@ -36,15 +36,12 @@ export async function serveStorage(port: MessagePort, open: () => Promise<Storag
 
 /** Closes the store, lets every earlier call post its result, then answers `close` (the proxy then ends the thread). */
 async function closeStore(port: MessagePort, storage: Storage, answering: ReadonlySet<Promise<void>>, id: number): Promise<void> {
-  let error: unknown;
-  let failed = false;
-  try {
-    await storage.close();
-  } catch (e: unknown) {
-    [error, failed] = [e, true];
-  }
+  const closed = await storage.close().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   await Promise.all(answering);
-  post(port, failed ? { type: 'result', id, ok: false, error: toWireError(error) } : { type: 'result', id, ok: true, value: undefined });
+  post(port, closed ? { type: 'result', id, ok: false, error: toWireError(closed.error) } : { type: 'result', id, ok: true, value: undefined });
 }
 
 async function answer(port: MessagePort, storage: Storage, call: Extract<Request, { type: 'call' }>): Promise<void> {

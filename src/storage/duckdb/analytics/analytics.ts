@@ -20,6 +20,7 @@ import type {
   ZoneFilter,
 } from '../../api/call-queries.js';
 import type { SerialConnection } from '../connection.js';
+import { parseTraceId } from '../id-codec.js';
 import { backtraceGroupsFromRows, backtraceGroupsSql } from './backtrace.js';
 import { backtraceDetailsFromRows, backtraceDetailsSql } from './details.js';
 import { checkBuckets, failuresFromRows, failuresSql } from './failures.js';
@@ -29,7 +30,6 @@ import { LIST_RESOURCES_SQL, resourcesFromRows, serviceKindsFromRows, serviceKin
 import { SqlParams } from './sql-params.js';
 import { runStatement } from './statement.js';
 import { exactSpanCountsSql, findTracesFromRows, findTracesSql, withExactCounts } from './traces.js';
-import { parseTraceId } from '../id-codec.js';
 
 /** Runs `fn` on a reader connection, turning failures into `StorageError`s named after `what`. */
 export type ReadRunner = <T>(what: string, fn: (conn: SerialConnection) => Promise<T>) => Promise<T>;
