@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeDataDir, startServer, type ServerProcess } from '../harness/server.js';
 import { makeExporter } from '../harness/otel.js';
@@ -31,7 +33,14 @@ describe('seed scenarios sent with the OpenTelemetry SDK', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer({ dataDir: data.dir, settleMs: 200 });
+    const config = path.join(data.dir, 'tributary.yaml');
+    writeFileSync(config, [
+      'zones:',
+      '  - name: dt-orders-k8',
+      '    rules:',
+      '      - { attribute: k8s.namespace.name, equals: dt-orders }',
+    ].join('\n'));
+    server = await startServer({ dataDir: data.dir, settleMs: 200, args: ['--config', config] });
     const scenarios = new Scenarios(makeExporter('proto', server));
     for (let i = 0; i < 3; i++) scenarios.login();
     for (let i = 0; i < 4; i++) scenarios.productPage(i % 2 === 0);
@@ -123,6 +132,17 @@ describe('seed scenarios sent with the OpenTelemetry SDK', () => {
       'service:backend < service:orders-frontend (1/0)',
       'service:backend < service:orders-frontend < application:orders-web (1/0)',
     ]);
+  });
+
+  it('a zone from the config file filters the services and traces lists', async () => {
+    const zoned = await api<{ zone: string; services: { kind: string; name: string }[] }>(`/api/v1/services?${window}&zone=dt-orders-k8`);
+    expect(zoned.zone).toBe('dt-orders-k8');
+    expect(zoned.services.map((s) => `${s.kind}:${s.name}`)).toEqual(['service:backend', 'service:order', 'service:orders-frontend']);
+    const traces = await api<{ traces: { rootService: string }[] }>(`/api/v1/traces?${window}&zone=dt-orders-k8`);
+    expect(traces.traces.map((t) => t.rootService).sort()).toEqual(['order', 'orders-web']);
+    const unknownZone = await server.api(`/api/v1/services?${window}&zone=nope`);
+    expect(unknownZone.status).toBe(400);
+    expect(((await unknownZone.json()) as { error: { message: string } }).error.message).toMatch(/^zone: unknown zone "nope" \(configured: dt-orders-k8\)/);
   });
 
   it('bad parameters get 400 naming the parameter, unknown services 404', async () => {

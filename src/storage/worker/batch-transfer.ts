@@ -3,12 +3,16 @@
  * of its bytes and no copy of anything else.
  *
  * Why not post the batch as it is: its `payloads` (and often its resource and scope `bytes`) are
- * views into the request buffer, and structured clone copies each view's whole backing
- * ArrayBuffer, not the view. Instead every numeric column, the ids and all bytes are copied back
- * to back into one fresh ArrayBuffer that the caller transfers (moves, not copies) to the worker,
- * where `unpackSpanBatch` rebuilds the columns as views of it. The string columns go as
- * dictionaries (span names repeat, status messages are mostly ''), the semantics by field
- * (`semantics-transfer.ts`), resource attributes by structured clone.
+ * views into the request buffer, and structured clone copies the whole ArrayBuffer behind a view
+ * (the request, or a shared pool slab), not the view's bytes. Instead every numeric column, the
+ * ids and all bytes are copied back to back into one fresh ArrayBuffer that the caller transfers
+ * (moves, not copies) to the worker, where `unpackSpanBatch` rebuilds the columns as views of it.
+ * The string columns go as dictionaries (span names repeat, status messages are mostly ''), the
+ * semantics by field (`semantics-transfer.ts`), resource attributes by structured clone.
+ *
+ * Cost on realistic 1000-span batches (`bench/worker-append.ts`, 2-core machine): pack ~200 ns
+ * and `postMessage` ~120 ns per span on the sending thread; receive ~150 ns and unpack ~170 ns on
+ * the worker. Posting the raw batch by structured clone: ~500 ns to send, ~700 ns to receive.
  *
  * Packing is faithful even for a malformed batch (columns of the wrong length, indexes that point
  * nowhere): the store, not the transfer, decides what to reject.
