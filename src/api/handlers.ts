@@ -69,6 +69,10 @@ function serviceQuery(deps: HandlerDeps, service: string, params: Params): analy
 }
 
 export const handlers = {
+  /** The zones configured in the config file (for the UI's zone picker). */
+  zones: async (deps: HandlerDeps): Promise<ApiResponse> =>
+    ok({ zones: deps.config.zones.map((zone) => ({ name: zone.name, match: zone.match, rules: zone.rules })) }),
+
   services: (deps: HandlerDeps, params: Params) =>
     guarded(async () => {
       const window = windowParam(params, (deps.now ?? Date.now)());

@@ -8,6 +8,7 @@ type ServiceRoute = { Params: { service: string }; Querystring: Params };
 export function registerQueryRoutes(app: FastifyInstance, deps: HandlerDeps): void {
   const send = (reply: FastifyReply, response: ApiResponse) => reply.code(response.status).send(jsonSafe(response.body));
 
+  app.get('/api/v1/zones', async (_request, reply) => send(reply, await handlers.zones(deps)));
   app.get<{ Querystring: Params }>('/api/v1/services', async (request, reply) => send(reply, await handlers.services(deps, request.query)));
   app.get<ServiceRoute>('/api/v1/services/:service', async (request, reply) =>
     send(reply, await handlers.overview(deps, request.params.service, request.query)));
