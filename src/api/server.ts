@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../app/metrics.js';
 import { sendError } from './errors.js';
+import { registerUi } from './ui.js';
 
 export interface ApiOptions {
   readonly metrics: Metrics;
@@ -10,7 +11,7 @@ export interface ApiOptions {
   readonly routes?: (app: FastifyInstance) => void;
 }
 
-/** The API and UI port: `/healthz`, `/readyz`, `/metrics`, and `/api/v1/...`. */
+/** The API and UI port: `/healthz`, `/readyz`, `/metrics`, `/api/v1/...`, and the web UI for every other GET. */
 export function buildApiApp(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
 
@@ -21,6 +22,7 @@ export function buildApiApp(options: ApiOptions): FastifyInstance {
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.text()));
 
   options.routes?.(app);
+  registerUi(app);
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`));
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {

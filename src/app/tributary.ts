@@ -30,7 +30,15 @@ export type Log = (message: string) => void;
  */
 export async function startTributary(config: TributaryConfig, log: Log): Promise<RunningTributary> {
   const metrics = new Metrics({ processMetrics: true });
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, {
+    ownThread: true,
+    // Without its store the server cannot ack anything: say so and exit, so a supervisor restarts it.
+    onFatal: (error) => {
+      log(`fatal: ${error.message}`);
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    },
+  });
   let ready = false;
   const api = buildApiApp({ metrics, isReady: () => ready, routes: (app) => registerQueryRoutes(app, { storage, config }) });
   try {
