@@ -29,7 +29,7 @@ import { DemoTraffic } from './query-traffic.js';
 const WINDOW_START = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z
 const WINDOW_MS = 3_600_000;
 const WINDOW = { fromUnixNano: WINDOW_START, toUnixNano: WINDOW_START + BigInt(WINDOW_MS) * 1_000_000n };
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2; // 2: path keys (schema version 3)
 const WARMUP_RUNS = 3;
 
 function argument(name: string, fallback: number): number {

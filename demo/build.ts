@@ -1,17 +1,26 @@
-/** "Builds if needed": `tributary serve` runs from `dist/`, which `npm run build` produces from `src/`. */
+/** "Builds if needed": `tributary serve` runs from `dist/`, which `npm run build` produces from `src/` and `web/`. */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** Why a build is needed, or undefined when `dist/` is at least as new as every source file. */
+/** What `npm run build` produces from what: the server and CLI, and the web UI (built by Vite). */
+const OUTPUTS = [
+  { sources: 'src', output: 'dist/cli/main.js' },
+  { sources: 'web', output: 'dist/web/index.html' },
+] as const;
+
+/** Why a build is needed, or undefined when every output is at least as new as its sources. */
 export function buildNeeded(repoRoot: string): string | undefined {
-  const entry = path.join(repoRoot, 'dist/cli/main.js');
-  if (!existsSync(entry)) return 'dist/ is missing';
-  const builtAtMillis = statSync(entry).mtimeMs;
-  const srcDir = path.join(repoRoot, 'src');
-  for (const file of readdirSync(srcDir, { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-    if (statSync(path.join(srcDir, file)).mtimeMs > builtAtMillis) return `src/${file} is newer than dist/`;
+  for (const { sources, output } of OUTPUTS) {
+    const sourceDir = path.join(repoRoot, sources);
+    if (!existsSync(sourceDir)) continue;
+    const outputFile = path.join(repoRoot, output);
+    if (!existsSync(outputFile)) return `${output} is missing`;
+    const builtAtMillis = statSync(outputFile).mtimeMs;
+    for (const file of readdirSync(sourceDir, { recursive: true, encoding: 'utf8' })) {
+      if (file.includes('node_modules') || file.includes('.test.') || !/\.(ts|tsx|css|html)$/.test(file)) continue;
+      if (statSync(path.join(sourceDir, file)).mtimeMs > builtAtMillis) return `${sources}/${file} is newer than ${output}`;
+    }
   }
   return undefined;
 }

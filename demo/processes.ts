@@ -9,11 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
-export interface Child {
+export interface Child<Ready = unknown> {
   readonly name: string;
   readonly process: ChildProcess;
   /** Resolves with the exit code (or the signal's name) when the process has exited. */
   readonly exited: Promise<number | string>;
+  /** The child's first JSON line with `"ready": true`; rejects if it exits or times out first. */
+  readonly ready: Promise<Ready>;
   /** SIGTERM, then SIGKILL after `graceMillis`; resolves when the process has exited. */
   stop(graceMillis: number): Promise<number | string>;
 }
@@ -29,8 +31,11 @@ export interface StartOptions {
   readonly readyTimeoutMillis: number;
 }
 
-/** Starts a child and waits for its first JSON line with `"ready": true`, which it returns. */
-export async function startChild<Ready>(options: StartOptions): Promise<{ child: Child; ready: Ready }> {
+/**
+ * Starts a child. It is returned at once, so the caller can stop it even while it starts up;
+ * `ready` tells when it is listening.
+ */
+export function startChild<Ready>(options: StartOptions): Child<Ready> {
   const proc = spawn(options.command, [...options.args], {
     cwd: options.cwd,
     env: options.env,
@@ -38,18 +43,26 @@ export async function startChild<Ready>(options: StartOptions): Promise<{ child:
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) => {
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    // A command that cannot be spawned emits `error` and never `exit`.
+    proc.once('error', (error) => resolve(error.message));
+  });
   const stderrLines = createInterface({ input: proc.stderr! });
-  let lastLines: string[] = [];
+  let saidSomething = false;
   stderrLines.on('line', (line) => {
-    lastLines = [...lastLines.slice(-20), line];
+    saidSomething = true;
     options.log(`[${options.name}] ${line}`);
   });
 
-  const child: Child = {
+  const ready = waitUntilReady<Ready>(proc, exited, options, () => saidSomething);
+  // Callers that stop a child before it is ready do not care why it never got there.
+  ready.catch(() => undefined);
+  return {
     name: options.name,
     process: proc,
     exited,
+    ready,
     stop: async (graceMillis) => {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
@@ -61,11 +74,13 @@ export async function startChild<Ready>(options: StartOptions): Promise<{ child:
       return exited;
     },
   };
+}
 
-  const ready = await new Promise<Ready>((resolve, reject) => {
+function waitUntilReady<Ready>(proc: ChildProcess, exited: Promise<number | string>, options: StartOptions, saidSomething: () => boolean): Promise<Ready> {
+  return new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      reject(new Error(`${options.name} was not ready within ${options.readyTimeoutMillis} ms:\n${lastLines.join('\n')}`));
+      reject(new Error(`${options.name} was not ready within ${options.readyTimeoutMillis} ms${saidSomething() ? ' (its output is above)' : ''}`));
     }, options.readyTimeoutMillis);
     const stdoutLines = createInterface({ input: proc.stdout! });
     stdoutLines.on('line', (line) => {
@@ -81,14 +96,13 @@ export async function startChild<Ready>(options: StartOptions): Promise<{ child:
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${options.name} exited (${code}) before it was ready:\n${lastLines.join('\n')}`));
+      reject(new Error(`${options.name} exited (${code}) before it was ready${saidSomething() ? ' (its output is above)' : ''}`));
     });
     proc.once('error', (error) => {
       clearTimeout(timer);
       reject(new Error(`${options.name} could not start: ${error.message}`));
     });
   });
-  return { child, ready };
 }
 
 /** A port nothing listens on right now (a small race with other programs; fine for a demo). */

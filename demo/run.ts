@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNeeded, distExists, runBuild } from './build.js';
-import { parseDemoOptions, type DemoOptions } from './options.js';
+import { USAGE, parseDemoOptions, type DemoOptions } from './options.js';
 import { freePort, startChild, type Child } from './processes.js';
 import { SERVICES, SHIPPING_PEER, resourceAttributes, type ServiceName } from './topology.js';
 import { startBrowserTraffic } from './traffic/browser.js';
@@ -32,8 +32,12 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 async function main(): Promise<number> {
   const parsed = parseDemoOptions(process.argv.slice(2), process.env);
   if (!parsed.ok) {
-    log(parsed.message);
-    return parsed.message.startsWith('npm run demo') ? 0 : 2;
+    if (parsed.help) {
+      say(USAGE);
+      return 0;
+    }
+    log(`${parsed.message}\n\n${USAGE}`);
+    return 2;
   }
   const options = parsed.options;
 
@@ -100,7 +104,7 @@ async function main(): Promise<number> {
         DEMO_BROWSER_OTLP_URL: `${otlpHttpUrl}/v1/traces`,
       };
       for (const callee of service.calls) env[`DEMO_URL_${callee.toUpperCase()}`] = `http://127.0.0.1:${ports[callee]}`;
-      const { child } = await startChild<ServiceReady>({
+      const child = startChild<ServiceReady>({
         name: service.k8s ? service.name : SHIPPING_PEER,
         command: process.execPath,
         args: ['--import', 'tsx', path.join(demoDir, 'services', service.script)],
@@ -110,6 +114,7 @@ async function main(): Promise<number> {
         readyTimeoutMillis: 30_000,
       });
       children.push(child);
+      await child.ready;
     }));
 
     traffic = await startTraffic(options, webUrl);
@@ -121,10 +126,11 @@ async function main(): Promise<number> {
       }
     });
 
-    say(JSON.stringify({ demoReady: true, webUrl, apiUrl, otlpHttpUrl, traffic: options.traffic, failures: options.failures }));
-    printWelcome(options, { webUrl, apiUrl, otlpHttpUrl, grpcPort: tributary.otlpGrpcPort });
+    printWelcome(options, traffic, { webUrl, apiUrl, otlpHttpUrl, grpcPort: tributary.otlpGrpcPort });
+    say(JSON.stringify({ demoReady: true, webUrl, apiUrl, otlpHttpUrl, traffic: traffic?.mode ?? 'off', failures: options.failures }));
     return await new Promise<number>(() => {}); // runs until a signal
   } catch (error) {
+    if (stopping) return await new Promise<number>(() => {}); // interrupted while starting: the signal handler exits
     log(`demo failed to start: ${error instanceof Error ? error.message : String(error)}`);
     await stopAll();
     return 1;
@@ -141,7 +147,7 @@ async function servicePorts(options: DemoOptions): Promise<Record<ServiceName, n
 async function startTributary(webUrl: string, register: (child: Child) => void): Promise<TributaryReady> {
   const web = new URL(webUrl);
   const origins = [process.env.TRIBUTARY_OTLP_CORS_ORIGINS, web.origin, `http://localhost:${web.port}`].filter(Boolean);
-  const { child, ready } = await startChild<TributaryReady>({
+  const child = startChild<TributaryReady>({
     name: 'tributary',
     command: process.execPath,
     args: [path.join(repoRoot, 'bin/tributary.js'), 'serve'],
@@ -156,24 +162,25 @@ async function startTributary(webUrl: string, register: (child: Child) => void):
     readyTimeoutMillis: 60_000,
   });
   register(child);
-  return ready;
+  return child.ready;
 }
 
 async function startTraffic(options: DemoOptions, webUrl: string): Promise<Traffic | undefined> {
+  const { chromiumPath, clickIntervalMillis } = options;
   if (options.traffic === 'off') return undefined;
-  if (options.traffic === 'browser') {
-    if (existsSync(options.chromiumPath)) {
+  let why = 'asked to (--traffic http)';
+  if (options.traffic !== 'http') {
+    if (existsSync(chromiumPath)) {
       try {
-        return await startBrowserTraffic({ webUrl, chromiumPath: options.chromiumPath, clickIntervalMillis: options.clickIntervalMillis, log });
+        return await startBrowserTraffic({ webUrl, chromiumPath, clickIntervalMillis, log });
       } catch (error) {
-        log(`[traffic] Chromium did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): replaying the journeys over HTTP instead, without browser user actions`);
+        why = `Chromium did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
       }
     } else {
-      log(`[traffic] ${options.chromiumPath} not found: replaying the journeys over HTTP instead, without browser user actions`);
+      why = `${chromiumPath} not found`;
     }
-    return startHttpTraffic({ webUrl, clickIntervalMillis: options.clickIntervalMillis, log });
   }
-  return startHttpTraffic({ webUrl, clickIntervalMillis: options.clickIntervalMillis, log });
+  return startHttpTraffic({ webUrl, clickIntervalMillis, why, log });
 }
 
 /** Tributary listening on every address is still reached on loopback. */
@@ -181,14 +188,14 @@ function reachableHost(host: string | undefined): string {
   return host === undefined || host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
-function printWelcome(options: DemoOptions, urls: { webUrl: string; apiUrl: string; otlpHttpUrl: string; grpcPort: number }): void {
+function printWelcome(options: DemoOptions, traffic: Traffic | undefined, urls: { webUrl: string; apiUrl: string; otlpHttpUrl: string; grpcPort: number }): void {
   const server = `--server ${urls.apiUrl}`;
   say();
   say('Tributary demo is running.');
   say(`  Shop (orders-web)    ${urls.webUrl}/`);
   say(`  Tributary UI + API   ${urls.apiUrl}/   (e.g. ${urls.apiUrl}/api/v1/services)`);
   say(`  OTLP                 ${urls.otlpHttpUrl}/v1/traces (HTTP), port ${urls.grpcPort} (gRPC)`);
-  say(`  Traffic              ${options.trafficReason}`);
+  say(`  Traffic              ${traffic?.description ?? 'none (--traffic off): click around the shop yourself'}`);
   say(`  Failure scenarios    ${options.failures.length ? options.failures.join(', ') : 'none (try --fail card,ads,third-party)'}`);
   say('');
   say('A trace shows up once idle for the settle window (TRIBUTARY_SETTLE_MS; 3 s in demo/tributary.yaml). Try:');

@@ -23,6 +23,10 @@ const server = http.createServer((req, res) => {
     }, 20 + Math.random() * 40);
   });
 });
+server.once('error', (error: NodeJS.ErrnoException) => {
+  process.stderr.write(`cannot listen on port ${process.env.PORT}: ${error.code === 'EADDRINUSE' ? 'in use (start the demo with another --port or DEMO_PORT)' : error.message}\n`);
+  process.exit(1);
+});
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ ready: true, service: 'api.fedex.com', port })}\n`);

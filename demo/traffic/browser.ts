@@ -50,6 +50,8 @@ export async function startBrowserTraffic(options: {
   }, options.log);
 
   return {
+    mode: 'browser',
+    description: `headless Chromium (${options.chromiumPath}) clicking through the shop`,
     get actions() {
       return actions;
     },

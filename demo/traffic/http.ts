@@ -8,6 +8,8 @@ import { CUSTOMER_IDS, loop, pauseUnlessStopped, type Traffic } from './traffic.
 export function startHttpTraffic(options: {
   readonly webUrl: string;
   readonly clickIntervalMillis: number;
+  /** Why there is no browser, for the start-up message. */
+  readonly why: string;
   readonly log: (line: string) => void;
 }): Traffic {
   let actions = 0;
@@ -28,6 +30,8 @@ export function startHttpTraffic(options: {
     }
   }, options.log);
   return {
+    mode: 'http',
+    description: `${options.why}: replaying the same journeys over HTTP, so requests start at frontend and there are no browser user actions`,
     get actions() {
       return actions;
     },

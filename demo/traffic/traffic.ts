@@ -1,6 +1,9 @@
 /** What both traffic generators share: a loop of journeys through the shop that can be stopped. */
 
 export interface Traffic {
+  readonly mode: 'browser' | 'http';
+  /** One line for the start-up message. */
+  readonly description: string;
   /** User actions performed so far. */
   readonly actions: number;
   /** Ends the loop after the current action and releases what it holds (browser, temp files). */

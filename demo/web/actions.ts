@@ -20,6 +20,7 @@ export interface ShopSession {
 }
 
 export const SHOP_ACTIONS: readonly ShopAction[] = [
+  { buttonId: 'my-orders', label: 'My orders', method: 'GET', path: (s) => `/api/orders?customer=${encodeURIComponent(s.customerId)}` },
   { buttonId: 'catalog', label: 'Catalog', method: 'GET', path: () => '/api/catalog' },
   {
     buttonId: 'book', label: 'Book', method: 'POST', path: () => '/api/book',
@@ -27,7 +28,6 @@ export const SHOP_ACTIONS: readonly ShopAction[] = [
   },
   { buttonId: 'checkout', label: 'Checkout', method: 'POST', path: () => '/api/checkout', body: (s) => ({ orderId: s.orderId }) },
   { buttonId: 'shipping-quote', label: 'Shipping quote', method: 'GET', path: (s) => `/api/shipping-quote?order=${encodeURIComponent(s.orderId)}` },
-  { buttonId: 'my-orders', label: 'My orders', method: 'GET', path: (s) => `/api/orders?customer=${encodeURIComponent(s.customerId)}` },
 ];
 
 /** The booking response carries the new order's id; later actions of the session use it. */

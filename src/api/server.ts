@@ -11,7 +11,7 @@ export interface ApiOptions {
   readonly routes?: (app: FastifyInstance) => void;
 }
 
-/** The API and UI port: `/healthz`, `/readyz`, `/metrics`, `/api/v1/...`, and the web UI for every other GET. */
+/** The API and UI port: `/healthz`, `/readyz`, `/metrics`, and `/api/v1/...`. */
 export function buildApiApp(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
 

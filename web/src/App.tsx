@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { RefreshContext } from './api.js';
+import { useEffect, useState } from 'react';
+import { RefreshContext, usePendingRequests } from './api.js';
 import { TimePicker } from './components/TimePicker.js';
 import { ZonePicker } from './components/ZonePicker.js';
 import { Empty } from './components/States.js';
@@ -26,7 +26,29 @@ function Page({ route, location }: { readonly route: Route; readonly location: L
     case 'trace':
       return <TracePage key={route.traceId} location={location} traceId={route.traceId} />;
     case 'not-found':
-      return <Empty title="Page not found" hint={<Link href="/services">Go to the services list</Link>} />;
+      return (
+        <section className="page">
+          <Empty title="Page not found" hint={<Link href="/services">Go to the services list</Link>} />
+        </section>
+      );
+  }
+}
+
+const VIEW_TITLES = { overview: 'Overview', backtrace: 'Backtrace', flow: 'Service flow' } as const;
+
+/** The tab title names the view, so bookmarks and history entries read well. */
+function titleOf(route: Route): string {
+  switch (route.page) {
+    case 'services':
+      return 'Services';
+    case 'service':
+      return `${route.service} · ${VIEW_TITLES[route.view]}`;
+    case 'traces':
+      return 'Traces';
+    case 'trace':
+      return `Trace ${route.traceId}`;
+    case 'not-found':
+      return 'Not found';
   }
 }
 
@@ -35,6 +57,11 @@ export function App() {
   const location = useLocation();
   const route = parseRoute(location.pathname);
   const [refresh, setRefresh] = useState(0);
+  const busy = usePendingRequests() > 0;
+  const title = titleOf(route);
+  useEffect(() => {
+    document.title = `${title} · Tributary`;
+  }, [title]);
   const section = route.page === 'trace' || route.page === 'traces' ? 'traces' : route.page === 'not-found' ? null : 'services';
   return (
     <RefreshContext.Provider value={refresh}>
@@ -54,7 +81,7 @@ export function App() {
           <button type="button" className="button" onClick={() => setRefresh((n) => n + 1)} title="Query again (relative timeframes move with the clock)">Refresh</button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} aria-busy={busy}>
         <Page route={route} location={location} />
       </main>
     </RefreshContext.Provider>

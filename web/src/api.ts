@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 
 /** What a view shows for one API request: a discriminated union, so no state is forgotten. */
 export type Loadable<T> =
@@ -25,7 +25,35 @@ function errorFrom(status: number, body: unknown): Loadable<never> {
   };
 }
 
+/** API requests in flight, for `aria-busy` on the page (and for tests that wait for a settled view). */
+let pending = 0;
+const pendingListeners = new Set<() => void>();
+
+function setPending(delta: number): void {
+  pending += delta;
+  for (const listener of pendingListeners) listener();
+}
+
+export function usePendingRequests(): number {
+  return useSyncExternalStore(
+    (listener) => {
+      pendingListeners.add(listener);
+      return () => pendingListeners.delete(listener);
+    },
+    () => pending,
+  );
+}
+
 export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<Loadable<T>> {
+  setPending(1);
+  try {
+    return await fetchJsonOnce<T>(url, signal);
+  } finally {
+    setPending(-1);
+  }
+}
+
+async function fetchJsonOnce<T>(url: string, signal?: AbortSignal): Promise<Loadable<T>> {
   let response: Response;
   try {
     response = await fetch(url, { signal: signal ?? null, headers: { accept: 'application/json' } });

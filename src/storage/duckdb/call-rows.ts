@@ -1,7 +1,9 @@
 /**
  * `ServiceCall` ↔ rows of the `calls` table: data chunks for the appender on the way in, and the
  * column list plus row mapping for reads on the way out. The path is stored as parallel lists (see
- * `schema.ts`); a NULL in `path_call_ids` stands for the '' call id of the `unknown` caller.
+ * `schema.ts`); a NULL in `path_call_ids` stands for the '' call id of the `unknown` caller. The
+ * last column, `path_key`, is known only once the writer resolved it against the dictionary
+ * (`path-keys.ts`), so a row is built without it and gets it in `callChunks`.
  */
 import { BIGINT, BOOLEAN, DuckDBDataChunk, LIST, UBIGINT, UHUGEINT, UINTEGER, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBListValue, DuckDBType, DuckDBValue } from '@duckdb/node-api';
@@ -11,12 +13,13 @@ import type { CallerKind, ServiceKind } from '../../model/service.js';
 import { SERVICE_KINDS } from '../../model/service.js';
 import { CHUNK_ROWS } from './span-chunks.js';
 import { id64Hex, parseId64 } from './id-codec.js';
+import { callPathText } from './path-keys.js';
 
 const CALLER_KINDS: ReadonlySet<string> = new Set<CallerKind>([...SERVICE_KINDS, 'unknown']);
 const SERVICE_KIND_SET: ReadonlySet<string> = new Set<ServiceKind>(SERVICE_KINDS);
 
 /** The `calls` columns in table order, with their types. */
-const CALL_COLUMNS: ReadonlyArray<readonly [name: string, type: DuckDBType]> = [
+export const CALL_COLUMNS: ReadonlyArray<readonly [name: string, type: DuckDBType]> = [
   ['trace_id', UHUGEINT],
   ['call_id', UBIGINT],
   ['synthetic', BOOLEAN],
@@ -43,11 +46,19 @@ const CALL_COLUMNS: ReadonlyArray<readonly [name: string, type: DuckDBType]> = [
   ['referring_page', VARCHAR],
   ['proxies', LIST(VARCHAR)],
   ['derived_seq', UBIGINT],
+  ['path_key', UBIGINT],
 ];
 const CALL_TYPES = CALL_COLUMNS.map(([, type]) => type);
+const KEY_COLUMN = CALL_COLUMNS.length - 1;
+
+/** One call's `calls` values in table order, but for `path_key`; and its path's canonical text. */
+export interface CallRow {
+  readonly values: readonly DuckDBValue[];
+  readonly pathText: string;
+}
 
 /** One call as a row of `calls` values, in table order; rejects what the table cannot hold exactly. */
-export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, derivedSeq: bigint): DuckDBValue[] {
+export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, derivedSeq: bigint): CallRow {
   if (call.traceId !== traceHex) {
     throw new StorageError(`call ${call.callId} belongs to trace ${call.traceId}, not ${traceHex}`);
   }
@@ -55,7 +66,7 @@ export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, de
   for (const entry of call.path) {
     if (!CALLER_KINDS.has(entry.kind)) throw new StorageError(`call ${call.callId} has a path entry of unknown kind ${JSON.stringify(entry.kind)}`);
   }
-  return [
+  const values: DuckDBValue[] = [
     traceId,
     parseId64(call.callId, 'call id'),
     call.synthetic,
@@ -83,26 +94,36 @@ export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, de
     listValue([...call.proxies]),
     derivedSeq,
   ];
+  return { values, pathText: callPathText(call.path) };
 }
 
-/** Rows → ≤2048-row data chunks for the `calls` appender. */
-export function callChunks(rows: readonly DuckDBValue[][]): DuckDBDataChunk[] {
+/**
+ * Rows → ≤2048-row data chunks for the `calls` appender, each row with the key of its path
+ * (`keys`: canonical path text → key; every row's path must be in it).
+ */
+export function callChunks(rows: readonly CallRow[], keys: ReadonlyMap<string, bigint>): DuckDBDataChunk[] {
   const chunks: DuckDBDataChunk[] = [];
   for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
     const slice = rows.slice(from, from + CHUNK_ROWS);
     const chunk = DuckDBDataChunk.create(CALL_TYPES, slice.length);
-    for (let column = 0; column < CALL_TYPES.length; column++) {
-      chunk.setColumnValues(column, slice.map((row) => row[column]!));
+    for (let column = 0; column < KEY_COLUMN; column++) {
+      chunk.setColumnValues(column, slice.map((row) => row.values[column]!));
     }
+    chunk.setColumnValues(KEY_COLUMN, slice.map((row) => pathKeyOf(row, keys)));
     chunks.push(chunk);
   }
   return chunks;
 }
 
+function pathKeyOf(row: CallRow, keys: ReadonlyMap<string, bigint>): bigint {
+  const key = keys.get(row.pathText);
+  if (key === undefined) throw new StorageError(`no path key resolved for the path ${row.pathText}`);
+  return key;
+}
+
 /** What `getTraceCalls` selects; `callFromRow` reads rows in this order. */
-export const CALL_SELECT_COLUMNS = CALL_COLUMNS.slice(1, -1)
-  .map(([name]) => name)
-  .filter((name) => name !== 'depth')
+export const CALL_SELECT_COLUMNS = CALL_COLUMNS.map(([name]) => name)
+  .filter((name) => !['trace_id', 'depth', 'derived_seq', 'path_key'].includes(name))
   .join(', ');
 
 /** A row of `CALL_SELECT_COLUMNS` back into the `ServiceCall` it was made from. */

@@ -1,15 +1,17 @@
 /**
  * `replaceTraceCalls` for DuckDB: every entry converted and checked first (a bad entry rejects the
  * whole call before the store is touched), then one transaction deletes the traces' old calls,
- * appends the new ones and upserts their derivations.
+ * resolves the path keys of the new ones (adding dictionary rows for new paths, `path-keys.ts`),
+ * appends them and upserts their derivations. Path keys are remembered only after the commit.
  */
 import { LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
-import type { DuckDBValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { TraceCalls } from '../api/storage.js';
+import type { ServiceCall } from '../../model/call.js';
 import type { SerialConnection } from './connection.js';
-import { callChunks, callRow } from './call-rows.js';
+import { callChunks, callRow, type CallRow } from './call-rows.js';
 import { parseTraceId } from './id-codec.js';
+import { callPathLists, type PathKeys, type PathLists } from './path-keys.js';
 
 // Lists of ids are bound as one LIST parameter and unnested in a subquery. Measured with 500
 // traces per call: this shape costs 5–8 µs per trace, while `IN (SELECT unnest($1))` and a bare
@@ -22,27 +24,43 @@ ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq`;
 
 interface PreparedEntry {
   readonly traceId: bigint;
-  readonly rows: DuckDBValue[][];
+  readonly calls: readonly ServiceCall[];
+  readonly rows: CallRow[];
   readonly derivedSeq: bigint;
   /** Old rows may exist: delete them first. */
   readonly mayHaveCalls: boolean;
 }
 
-export async function replaceCalls(conn: SerialConnection, entries: readonly TraceCalls[]): Promise<void> {
+export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, entries: readonly TraceCalls[]): Promise<void> {
   const prepared = prepareEntries(entries);
   if (prepared.length === 0) return;
-  const chunks = callChunks(prepared.flatMap((e) => e.rows));
+  const rows = prepared.flatMap((e) => e.rows);
+  const paths = distinctPaths(prepared);
   const toDelete = prepared.filter((e) => e.mayHaveCalls).map((e) => e.traceId);
 
-  await conn.transaction(async () => {
+  const keys = await conn.transaction(async () => {
     if (toDelete.length > 0) await conn.execute(DELETE_CALLS, [listValue(toDelete)], [LIST(UHUGEINT)]);
-    await conn.appendChunks('calls', chunks);
+    const resolved = await pathKeys.resolve(conn, paths);
+    await conn.appendChunks('calls', callChunks(rows, resolved));
     await conn.execute(
       UPSERT_DERIVATIONS,
       [listValue(prepared.map((e) => e.traceId)), listValue(prepared.map((e) => e.derivedSeq))],
       [LIST(UHUGEINT), LIST(UBIGINT)],
     );
+    return resolved;
   });
+  pathKeys.remember(keys);
+}
+
+/** The distinct paths of the rows: canonical text → lists. */
+function distinctPaths(prepared: readonly PreparedEntry[]): Map<string, PathLists> {
+  const out = new Map<string, PathLists>();
+  for (const entry of prepared) {
+    entry.rows.forEach((row, i) => {
+      if (!out.has(row.pathText)) out.set(row.pathText, callPathLists(entry.calls[i]!.path));
+    });
+  }
+  return out;
 }
 
 /** Checks and converts every entry; a trace named twice keeps its last entry (entries apply in order). */
@@ -55,7 +73,7 @@ function prepareEntries(entries: readonly TraceCalls[]): PreparedEntry[] {
     }
     const rows = entry.calls.map((call) => callRow(traceId, entry.traceId, call, entry.derivedSeq));
     const repeated = byTrace.has(entry.traceId);
-    byTrace.set(entry.traceId, { traceId, rows, derivedSeq: entry.derivedSeq, mayHaveCalls: repeated || !entry.firstDerivation });
+    byTrace.set(entry.traceId, { traceId, calls: entry.calls, rows, derivedSeq: entry.derivedSeq, mayHaveCalls: repeated || !entry.firstDerivation });
   }
   return [...byTrace.values()];
 }

@@ -42,6 +42,7 @@ import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { parseTraceId, traceIdHex } from './id-codec.js';
+import { PathKeys } from './path-keys.js';
 import { migrate } from './schema.js';
 import { checkBatch } from './span-chunks.js';
 import { SET_META, SpanWriter } from './span-writer.js';
@@ -118,6 +119,7 @@ class DuckDbStorage implements Storage {
   private readonly writes: GroupCommitQueue<SpanBatch, AppendResult>;
   private closing: Promise<void> | undefined;
   private readonly traceReader = new TraceReader();
+  private readonly pathKeys = new PathKeys();
   private readonly analytics = new DuckDbAnalytics((what, fn) => this.read(what, fn));
 
   constructor(
@@ -165,7 +167,7 @@ class DuckDbStorage implements Storage {
   }
 
   replaceTraceCalls(entries: readonly TraceCalls[]): Promise<void> {
-    return this.write('replaceTraceCalls', () => replaceCalls(this.writer, entries));
+    return this.write('replaceTraceCalls', () => replaceCalls(this.writer, this.pathKeys, entries));
   }
 
   derivedTraces(traceIds: readonly string[]): Promise<Set<string>> {

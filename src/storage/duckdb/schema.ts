@@ -20,14 +20,24 @@
  * - `derivations`: the last recorded derivation of each trace (also for traces without calls).
  * - `meta`: `derived_watermark`, and `seq_floor` (a seq already used: appends continue above it
  *   even when retention deleted the spans that carried the highest seqs).
+ *
+ * Version 2 adds path keys (`path-keys.ts`): `calls.path_key`, the key of the call's whole path,
+ * and the dictionary `call_paths` (key → the three lists), so a query can group calls by path
+ * reading one UBIGINT column instead of three list columns (backtrace on 1M spans: ~55 → ~10 ms).
+ * Calls of an older store get their keys in the migration. Version 3 makes `path_key` NOT NULL:
+ * DuckDB refuses that change on a table with an index, and refuses to rebuild an index in the
+ * transaction that updated the table, so it is its own step (drop the index, alter, re-create).
  */
 import { StorageError } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
+import { backfillPathKeys } from './path-keys.js';
 
 export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly statements: readonly string[];
+  /** Runs after `statements`, in the same transaction: for data changes SQL alone cannot make. */
+  readonly apply?: (conn: SerialConnection) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -102,6 +112,29 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'path keys: calls.path_key and the call_paths dictionary, filled for existing calls',
+    statements: [
+      `CREATE TABLE call_paths (
+        path_key UBIGINT PRIMARY KEY,
+        path_kinds VARCHAR[] NOT NULL,
+        path_names VARCHAR[] NOT NULL,
+        path_requests VARCHAR[] NOT NULL
+      )`,
+      `ALTER TABLE calls ADD COLUMN path_key UBIGINT`,
+    ],
+    apply: backfillPathKeys,
+  },
+  {
+    version: 3,
+    description: 'calls.path_key NOT NULL',
+    statements: [
+      `DROP INDEX calls_trace_id`,
+      `ALTER TABLE calls ALTER COLUMN path_key SET NOT NULL`,
+      `CREATE INDEX calls_trace_id ON calls (trace_id)`,
+    ],
+  },
 ];
 
 /** Brings the schema up to the newest migration. */
@@ -123,6 +156,7 @@ export async function migrate(conn: SerialConnection, migrations: readonly Migra
     if (migration.version <= current) continue;
     await conn.transaction(async () => {
       for (const statement of migration.statements) await conn.run(statement);
+      await migration.apply?.(conn);
       await conn.execute('INSERT INTO schema_version (version, description) VALUES ($1, $2)', [
         migration.version,
         migration.description,

@@ -10,6 +10,11 @@ export const KIND_LABELS: Readonly<Record<CallerKind, string>> = {
   unknown: 'Unknown caller',
 };
 
+/** A kind as the API sends it where it is typed `string` (trace calls); anything unexpected reads as unknown. */
+export function asCallerKind(kind: string): CallerKind {
+  return Object.hasOwn(KIND_LABELS, kind) ? (kind as CallerKind) : 'unknown';
+}
+
 /** Icon shapes on a 16×16 grid, stroked in the kind's colour (see `.kind-*` in styles.css). */
 function Shape({ kind }: { readonly kind: CallerKind }) {
   switch (kind) {

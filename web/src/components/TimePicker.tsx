@@ -30,7 +30,8 @@ export function TimePicker({ location }: { readonly location: Location }) {
           <option value="custom">Custom…</option>
         </select>
       </label>
-      {customOpen ? <CustomRange location={location} /> : null}
+      {/* Keyed by the window, so Back or a link re-fills the inputs. */}
+      {customOpen ? <CustomRange key={`${timeframe.from}|${timeframe.mode === 'custom' ? timeframe.to : 'now'}`} location={location} /> : null}
     </div>
   );
 }

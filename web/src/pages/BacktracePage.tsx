@@ -51,7 +51,7 @@ function BacktraceBody({ location, service, params, data }: { readonly location:
         <div className="panel bt-panel">
           <BacktraceTree
             root={data.tree}
-            selected={selected ? selectionKey(selected) : null}
+            selected={selected ?? null}
             zone={zone}
             onSelect={(placed) => navigate(withParams(location, { node: selectionKey(placed) }), { replace: true })}
           />

@@ -1,18 +1,19 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { apiUrl, useApi } from '../api.js';
 import { FailureRate } from '../components/Figures.js';
 import { KIND_LABELS, KindIcon } from '../components/KindIcon.js';
 import { ServiceHeader } from '../components/ServiceHeader.js';
 import { Empty, Loaded } from '../components/States.js';
 import { useZoneMembers } from '../components/zone.js';
+import { autoExpandDepth } from '../depth.js';
 import { formatCount, formatDuration, formatPercent } from '../format.js';
 import { apiParams, serviceParams } from '../params.js';
 import { Link, navigate, type Location } from '../router.js';
 import { buildHref, servicePath, withParams } from '../routes.js';
-import type { FlowJson } from '../types.js';
+import type { FlowJson, FlowNode } from '../types.js';
 import { chainText } from './backtrace/chain.js';
 import { FlowGraph } from './flow/FlowGraph.js';
-import { layoutFlow, type PlacedFlowNode } from './flow/layout.js';
+import { flowNodeAt, layoutFlow } from './flow/layout.js';
 
 /** `/services/{service}/flow`: what this service's requests call, transitively. */
 export function FlowPage({ location, service }: { readonly location: Location; readonly service: string }) {
@@ -36,11 +37,21 @@ export function FlowPage({ location, service }: { readonly location: Location; r
 }
 
 function FlowBody({ location, data }: { readonly location: Location; readonly data: FlowJson }) {
-  const layout = useMemo(() => layoutFlow(data.tree), [data.tree]);
   const zone = useZoneMembers(location);
   const selectedId = location.params.get('node');
-  const selected = selectedId === null ? undefined : layout.nodes.find((n) => n.id === selectedId);
-  const callees = layout.nodes.length - 1;
+  const [toggled, setToggled] = useState<ReadonlySet<string>>(new Set());
+  const autoDepth = useMemo(() => autoExpandDepth(data.tree, (n) => n.children), [data.tree]);
+  const layout = useMemo(
+    () =>
+      layoutFlow(data.tree, (id, depth) => {
+        // Open the first levels, and the way to a node selected by a shared link.
+        const byDefault = depth < autoDepth || (selectedId !== null && selectedId.startsWith(`${id}.`));
+        return id === '0' || byDefault !== toggled.has(id);
+      }),
+    [data.tree, autoDepth, selectedId, toggled],
+  );
+  const selected = selectedId === null ? undefined : flowNodeAt(data.tree, selectedId);
+  const callees = countNodes(data.tree) - 1;
   return (
     <>
       <p className="summary">
@@ -50,16 +61,46 @@ function FlowBody({ location, data }: { readonly location: Location; readonly da
       </p>
       <div className={selected ? 'split split-open' : 'split'}>
         <div className="panel flow-panel">
-          <FlowGraph layout={layout} selected={selected?.id ?? null} zone={zone} onSelect={(n) => navigate(withParams(location, { node: n.id }), { replace: true })} />
+          <FlowGraph
+            layout={layout}
+            selected={selected ? selectedId : null}
+            zone={zone}
+            onSelect={(n) => navigate(withParams(location, { node: n.id }), { replace: true })}
+            onToggle={(n) =>
+              setToggled((current) => {
+                const next = new Set(current);
+                if (!next.delete(n.id)) next.add(n.id);
+                return next;
+              })
+            }
+          />
         </div>
-        {selected ? <FlowDetails location={location} data={data} placed={selected} onClose={() => navigate(withParams(location, { node: undefined }), { replace: true })} /> : null}
+        {selected ? (
+          <FlowDetails location={location} data={data} node={selected.node} line={selected.line} onClose={() => navigate(withParams(location, { node: undefined }), { replace: true })} />
+        ) : null}
       </div>
     </>
   );
 }
 
-function FlowDetails({ location, data, placed, onClose }: { readonly location: Location; readonly data: FlowJson; readonly placed: PlacedFlowNode; readonly onClose: () => void }) {
-  const { node, line } = placed;
+function countNodes(root: FlowNode): number {
+  let count = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    count++;
+    stack.push(...node.children);
+  }
+  return count;
+}
+
+function FlowDetails({ location, data, node, line, onClose }: {
+  readonly location: Location;
+  readonly data: FlowJson;
+  readonly node: FlowNode;
+  readonly line: readonly FlowNode[];
+  readonly onClose: () => void;
+}) {
   const chain = chainText(line.map((n) => ({ kind: n.kind, name: n.name })));
   const tracesHref = buildHref('/traces', location.params, {
     set: { service: data.service, kind: data.kind, request: location.params.get('request') ?? undefined, chain: line.length > 1 && chain !== null ? chain : location.params.get('chain') ?? undefined },

@@ -1,12 +1,12 @@
 import { useMemo } from 'react';
 import { apiUrl, useApi } from '../api.js';
 import { FailureRate } from '../components/Figures.js';
-import { KindIcon } from '../components/KindIcon.js';
+import { asCallerKind, KindIcon } from '../components/KindIcon.js';
 import { Loaded } from '../components/States.js';
 import { formatCount, formatDuration, formatTime } from '../format.js';
 import { Link, navigate, type Location } from '../router.js';
 import { buildHref, servicePath, withParams } from '../routes.js';
-import type { CallerKind, TraceJson } from '../types.js';
+import type { TraceJson } from '../types.js';
 import { buildTraceModel } from './trace/model.js';
 import { SpanDetails } from './trace/SpanDetails.js';
 import { Waterfall } from './trace/Waterfall.js';
@@ -72,7 +72,7 @@ function TraceBody({ location, data }: { readonly location: Location; readonly d
               <tr key={`${call.callId}-${call.synthetic}`}>
                 <td style={{ paddingLeft: `${Math.min(call.path.length, 24) * 12 + 8}px` }}>
                   <Link className="service-link" href={buildHref(servicePath(call.service), location.params, { set: { kind: call.kind } })}>
-                    <KindIcon kind={call.kind as CallerKind} /><span>{call.service}</span>
+                    <KindIcon kind={asCallerKind(call.kind)} /><span>{call.service}</span>
                   </Link>
                 </td>
                 <td>{call.request === '' ? <span className="muted">(empty name)</span> : call.request}</td>

@@ -7,14 +7,15 @@ import { Empty, Loaded } from '../components/States.js';
 import { formatCount, formatDuration, formatTime, nanosToMs } from '../format.js';
 import { Link, navigate, type Location } from '../router.js';
 import { buildHref, tracePath, withParams } from '../routes.js';
-import type { CallerKind, ServiceListJson, TraceListJson } from '../types.js';
+import type { ServiceListJson, TraceListJson } from '../types.js';
 
 const FILTER_PARAMS = ['service', 'kind', 'request', 'chain', 'failed', 'minDurationMs'] as const;
+const LIST_LIMIT = 100;
 
 /** `/traces`: the newest traces in the window, by service, request, chain, failures and duration. */
 export function TracesPage({ location }: { readonly location: Location }) {
   const p = location.params;
-  const query: Record<string, string | null> = { from: p.get('from'), to: p.get('to'), zone: p.get('zone'), limit: '100' };
+  const query: Record<string, string | null> = { from: p.get('from'), to: p.get('to'), zone: p.get('zone'), limit: String(LIST_LIMIT) };
   for (const name of FILTER_PARAMS) query[name] = p.get(name);
   const traces = useApi<TraceListJson>(apiUrl('traces', query));
   const chain = p.get('chain');
@@ -98,7 +99,9 @@ function TraceTable({ location, data }: { readonly location: Location; readonly 
   const longest = data.traces.reduce((max, t) => Math.max(max, t.durationMs), 0);
   return (
     <>
-      <p className="summary">{data.traces.length} traces, newest first</p>
+      <p className="summary">
+        {data.traces.length < LIST_LIMIT ? `${data.traces.length} traces, newest first` : `The newest ${LIST_LIMIT} traces: narrow the timeframe or the filters to see older ones`}
+      </p>
       <div className="table-scroll">
         <table className="table traces-table">
           <thead>
@@ -110,7 +113,7 @@ function TraceTable({ location, data }: { readonly location: Location; readonly 
                 <td className="nowrap">{formatTime(nanosToMs(t.startTimeUnixNano))}</td>
                 <td>
                   <Link href={buildHref(tracePath(t.traceId), location.params)} className="trace-root">
-                    <KindIcon kind={t.rootKind as CallerKind} />
+                    <KindIcon kind={t.rootKind} />
                     <span className="trace-root-service">{t.rootService}</span>
                     <span className="trace-root-request">{t.rootRequest === '' ? '(empty name)' : t.rootRequest}</span>
                   </Link>

@@ -38,12 +38,16 @@ export function backtraceDetailsSql(filter: FocalFilter, nodePath: readonly Node
     `c.trace_id, c.failed, c.failure_reason, c.stack_traces, c.referring_page, c.proxies, c.start_time_ns, ${own}`,
     { materialized: true, where: [pathEndsWithSql(params, nodePath, 'c')] },
   );
+  // The node's call is the path entry's call, so it has the entry's kind and name: saying so lets
+  // DuckDB filter the scan of `calls` by them instead of reading every call for the join.
+  const node = nodePath[0];
+  const nodeCall = node === undefined || node.kind === 'unknown' ? '' : ` AND n.kind = ${params.text(node.kind)} AND n.service = ${params.text(node.name)}`;
   const nodes =
     m === 0
       ? 'nodes AS (SELECT * FROM focal)'
       : `nodes AS (
   SELECT f.failed, ${INSTANCE_COLUMNS.map((column) => `n.${column}`).join(', ')}
-  FROM focal f LEFT JOIN calls n ON n.trace_id = f.trace_id AND n.call_id = f.node_call_id AND NOT n.synthetic
+  FROM focal f LEFT JOIN calls n ON n.trace_id = f.trace_id AND n.call_id = f.node_call_id AND NOT n.synthetic${nodeCall}
 )`;
   const sections: Section[] = [
     { tag: 'total', values: { n: 'count(*)', failed: 'count(*) FILTER (WHERE failed)' }, from: 'FROM focal' },

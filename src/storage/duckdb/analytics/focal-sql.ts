@@ -114,44 +114,52 @@ export function chainTracesSql(params: SqlParams, chain: readonly ChainStep[]): 
   return `${viaCall} UNION ALL SELECT o.trace_id FROM calls o WHERE o.depth = 1 AND o.path_call_ids[1] IS NULL`;
 }
 
-/** A condition on the call row `alias`: `path(alias) + alias` ends with `chain` (non-empty). */
+/**
+ * A condition on the call row `alias`: `path(alias) + alias` ends with `chain` (non-empty). The
+ * steps before the last are conditions on the path, so they are matched once per distinct path in
+ * the `call_paths` dictionary, and the call row is tested by its `path_key` only (reading the
+ * path lists of every call of every candidate's trace is what this avoids).
+ */
 export function chainEndsSql(params: SqlParams, chain: readonly ChainStep[], alias: string): string {
   const k = chain.length;
   const last = chain[k - 1]!;
   const conditions = [`${alias}.service = ${params.text(last.name)}`];
   if (last.kind !== undefined) conditions.push(`${alias}.kind = ${params.text(last.kind)}`);
   if (last.request !== undefined) conditions.push(`${alias}.request = ${params.text(last.request)}`);
-  if (k > 1) {
-    // BIGINT arithmetic: a UINTEGER `depth - n` below zero would be an error, and a negative list
-    // index counts from the end; the depth condition makes such rows false whatever they read.
-    conditions.push(`${alias}.depth >= ${k - 1}`);
-    for (let i = 0; i < k - 1; i++) {
-      conditions.push(...pathEntrySql(params, chain[i]!, alias, `${alias}.depth::BIGINT - ${k - 2 - i}`));
-    }
-  }
+  if (k > 1) conditions.push(`${alias}.path_key IN (${pathsEndingWithSql(params, chain.slice(0, -1))})`);
   return conditions.join(' AND ');
 }
 
 /**
  * A condition on the call row `alias`: its path ends with `nodePath` (kinds and names), i.e. the
- * call lies under the backtrace node at `nodePath`. Empty `nodePath`: always true.
+ * call lies under the backtrace node at `nodePath`. Empty `nodePath`: always true. Matched on the
+ * dictionary, as in `chainEndsSql`.
  */
 export function pathEndsWithSql(params: SqlParams, nodePath: readonly NodeRef[], alias: string): string {
-  const m = nodePath.length;
-  if (m === 0) return 'true';
-  const conditions = [`${alias}.depth >= ${m}`];
-  nodePath.forEach((node, i) => {
-    const index = `${alias}.depth::BIGINT - ${m - 1 - i}`;
-    conditions.push(`${alias}.path_kinds[${index}] = ${params.text(node.kind)}`, `${alias}.path_names[${index}] = ${params.text(node.name)}`);
-  });
-  return conditions.join(' AND ');
+  if (nodePath.length === 0) return 'true';
+  return `${alias}.path_key IN (${pathsEndingWithSql(params, nodePath)})`;
 }
 
-function pathEntrySql(params: SqlParams, step: ChainStep, alias: string, index: string): string[] {
-  const out = [`${alias}.path_names[${index}] = ${params.text(step.name)}`];
-  if (step.kind !== undefined) out.push(`${alias}.path_kinds[${index}] = ${params.text(step.kind)}`);
-  if (step.request !== undefined) out.push(`${alias}.path_requests[${index}] = ${params.text(step.request)}`);
-  return out;
+/** A step of a path suffix: a name, and a kind and a request name when given. */
+interface SuffixStep {
+  readonly name: string;
+  readonly kind?: string;
+  readonly request?: string;
+}
+
+/** The keys of the dictionary paths that end with `steps`. */
+function pathsEndingWithSql(params: SqlParams, steps: readonly SuffixStep[]): string {
+  const n = steps.length;
+  // BIGINT arithmetic: a negative list index would count from the end; the length condition
+  // makes such rows false whatever they read.
+  const conditions = [`len(p.path_kinds) >= ${n}`];
+  steps.forEach((step, i) => {
+    const index = `len(p.path_kinds)::BIGINT - ${n - 1 - i}`;
+    conditions.push(`p.path_names[${index}] = ${params.text(step.name)}`);
+    if (step.kind !== undefined) conditions.push(`p.path_kinds[${index}] = ${params.text(step.kind)}`);
+    if (step.request !== undefined) conditions.push(`p.path_requests[${index}] = ${params.text(step.request)}`);
+  });
+  return `SELECT p.path_key FROM call_paths p WHERE ${conditions.join(' AND ')}`;
 }
 
 /** A one-step chain that the `unknown` caller (name `unknown`, no kind, request '') satisfies. */

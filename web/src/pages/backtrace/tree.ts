@@ -42,3 +42,10 @@ export function placeAll(root: BacktraceNode): PlacedNode[] {
 export function startedHere(node: BacktraceNode): number {
   return node.requests - node.callers.reduce((sum, c) => sum + c.requests, 0);
 }
+
+/** Whether `steps` (a node's path) lead to the node of `selected`, which lies further up. */
+export function isAbove(selected: readonly NodeStep[] | null, steps: readonly NodeStep[]): boolean {
+  if (selected === null || selected.length <= steps.length) return false;
+  const offset = selected.length - steps.length;
+  return steps.every((s, i) => selected[offset + i]!.kind === s.kind && selected[offset + i]!.name === s.name);
+}

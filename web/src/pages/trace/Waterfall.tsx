@@ -1,7 +1,6 @@
 import { Fragment } from 'react';
-import { KIND_LABELS, KindIcon } from '../../components/KindIcon.js';
+import { asCallerKind, KIND_LABELS, KindIcon } from '../../components/KindIcon.js';
 import { formatDuration } from '../../format.js';
-import type { CallerKind } from '../../types.js';
 import type { SpanRow, TraceModel } from './model.js';
 
 const PALETTE = ['#2f6fdb', '#0f8b8d', '#8a5cd1', '#c0612b', '#3f8f3a', '#b5476b', '#6b7a8f', '#a38a1f', '#2b8fc0', '#7a4b2a'];
@@ -26,6 +25,14 @@ export function Waterfall({ model, selected, onSelect }: { readonly model: Trace
     left: `${((startMs - model.startMs) / total) * 100}%`,
     width: `max(2px, ${(durationMs / total) * 100}%)`,
   });
+  // The duration goes after the bar, else before it, else inside it: never over another label.
+  const labelPlace = (startMs: number, durationMs: number) => {
+    const start = (startMs - model.startMs) / total;
+    const end = (startMs - model.startMs + durationMs) / total;
+    if (end <= 0.82) return { className: 'wf-duration', style: { left: `${end * 100}%` } };
+    if (start >= 0.18) return { className: 'wf-duration wf-duration-before', style: { right: `${(1 - start) * 100}%` } };
+    return { className: 'wf-duration wf-duration-inside', style: { left: `${start * 100}%` } };
+  };
   return (
     <div className="waterfall" role="list" aria-label="Spans">
       <div className="wf-axis" aria-hidden="true">
@@ -58,7 +65,7 @@ export function Waterfall({ model, selected, onSelect }: { readonly model: Trace
               </span>
               <span className="wf-track">
                 <span className="wf-bar" style={{ ...position(row.startMs, row.durationMs), background: serviceColor(row.service) }} />
-                <span className="wf-duration" style={{ left: position(row.startMs, row.durationMs).left }}>{formatDuration(row.durationMs)}</span>
+                <span {...labelPlace(row.startMs, row.durationMs)}>{formatDuration(row.durationMs)}</span>
               </span>
             </button>
           </div>
@@ -66,9 +73,9 @@ export function Waterfall({ model, selected, onSelect }: { readonly model: Trace
             <div role="listitem" key={`${row.spanId}-synthetic-${call.kind}-${call.service}`}>
               <div className={call.failed ? 'wf-row wf-synthetic wf-error' : 'wf-row wf-synthetic'}>
                 <span className="wf-label" style={{ paddingLeft: `${Math.min(row.depth + 1, MAX_INDENT) * 14 + 8}px` }}>
-                  <KindIcon kind={call.kind as CallerKind} />
+                  <KindIcon kind={asCallerKind(call.kind)} />
                   <span className="wf-name">{call.service}</span>
-                  <span className="call-badge call-badge-synthetic" title="Not instrumented: derived from the client span above">{KIND_LABELS[call.kind as CallerKind] ?? call.kind} call</span>
+                  <span className="call-badge call-badge-synthetic" title="Not instrumented: derived from the client span above">{KIND_LABELS[asCallerKind(call.kind)]} call</span>
                   {call.failed ? <span className="failure failure-some">{call.failureReason ?? 'failed'}</span> : null}
                 </span>
                 <span className="wf-track">

@@ -1,0 +1,142 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BacktraceGroup, FocalFilter, ServiceRef } from '../api/call-queries.js';
+import type { TraceCalls } from '../api/storage.js';
+import { BASE_TIME_UNIX_NANO } from '../conformance/fixtures.js';
+import { backtraceGroups as pathBacktraceGroups } from '../memory/analytics.js';
+import { backtraceGroupsFromRows, backtraceGroupsSql } from './analytics/backtrace.js';
+import { runStatement } from './analytics/statement.js';
+import { replaceCalls } from './call-writer.js';
+import { SerialConnection } from './connection.js';
+import { PathKeys, pathHash, pathText } from './path-keys.js';
+import { migrate } from './schema.js';
+import { trickyLines } from './testing/call-lines.js';
+
+const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
+const MAX_KEY = (1n << 64n) - 1n;
+
+let instance: DuckDBInstance;
+let conn: SerialConnection;
+
+beforeEach(async () => {
+  instance = await DuckDBInstance.create(':memory:');
+  conn = new SerialConnection(await instance.connect());
+  await migrate(conn);
+});
+
+afterEach(() => {
+  conn.close();
+  instance.closeSync();
+});
+
+/** DuckDB stores a lone surrogate as U+FFFD; the memory backend keeps it. */
+function stored(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+function canonical(groups: readonly BacktraceGroup[]): string[] {
+  return groups
+    .map((g) => JSON.stringify([g.path.map((p) => [p.kind, stored(p.name), stored(p.request)]), stored(g.request), g.calls, g.failed]))
+    .sort();
+}
+
+function servicesOf(entries: readonly TraceCalls[]): ServiceRef[] {
+  const seen = new Map<string, ServiceRef>();
+  for (const call of entries.flatMap((e) => e.calls)) seen.set(JSON.stringify([call.kind, call.service]), { kind: call.kind, name: call.service });
+  return [...seen.values()];
+}
+
+/** The DuckDB backtrace groups of every service equal the path-based ones of the memory backend. */
+async function expectBacktracesMatch(entries: readonly TraceCalls[]): Promise<void> {
+  const traces = entries.map((e) => e.calls);
+  for (const service of servicesOf(entries)) {
+    const filter: FocalFilter = { ...WINDOW, service };
+    const fromSql = backtraceGroupsFromRows(await runStatement(conn, backtraceGroupsSql(filter)));
+    expect(canonical(fromSql), JSON.stringify(service)).toEqual(canonical(pathBacktraceGroups(traces, filter)));
+  }
+}
+
+async function scalar(sql: string): Promise<unknown> {
+  return (await conn.query(sql)).getRows()[0]?.[0];
+}
+
+/** Calls whose key does not name a dictionary row holding exactly their path. */
+const MISKEYED = `SELECT count(*) FROM calls c LEFT JOIN call_paths p USING (path_key)
+WHERE p.path_key IS NULL OR c.path_kinds <> p.path_kinds OR c.path_names <> p.path_names OR c.path_requests <> p.path_requests`;
+
+describe('pathText', () => {
+  it('tells apart paths whose entries only differ in where one list ends and the next begins', () => {
+    const texts = [
+      pathText({ kinds: ['service'], names: ['a","b'], requests: [''] }),
+      pathText({ kinds: ['service'], names: ['a'], requests: ['b'] }),
+      pathText({ kinds: ['service', 'service'], names: ['a', 'b'], requests: ['', ''] }),
+      pathText({ kinds: [], names: [], requests: [] }),
+    ];
+    expect(new Set(texts).size).toBe(texts.length);
+  });
+
+  it('reads a lone surrogate as the U+FFFD that DuckDB stores for it', () => {
+    expect(pathText({ kinds: ['service'], names: ['x\ud800'], requests: ['\udc00'] })).toBe(pathText({ kinds: ['service'], names: ['x\ufffd'], requests: ['\ufffd'] }));
+    expect(pathText({ kinds: ['service'], names: ['\ud83d\ude00'], requests: [''] })).not.toBe(pathText({ kinds: ['service'], names: ['\ufffd\ufffd'], requests: [''] }));
+  });
+
+  it('starts probing at a stable 64-bit hash (SHA-256 prefix), the same in every process', () => {
+    expect(pathHash('[]')).toBe(0x4f53cda18c2baa0cn);
+  });
+});
+
+describe('path keys in the writer', () => {
+  it('give every call the key of its own path, and each path one key', async () => {
+    const entries = trickyLines();
+    await replaceCalls(conn, new PathKeys(), entries);
+    expect(await scalar(MISKEYED)).toBe(0n);
+    expect(await scalar('SELECT count(*) = count(DISTINCT (path_kinds, path_names, path_requests)) FROM call_paths')).toBe(true);
+    expect(await scalar('SELECT count(*) FROM call_paths')).toBe(await scalar('SELECT count(DISTINCT (path_kinds, path_names, path_requests)) FROM calls'));
+    await expectBacktracesMatch(entries);
+  });
+
+  it('stay exact when every path hashes to the same key: the probe moves on to the next free key', async () => {
+    const entries = trickyLines();
+    const colliding = () => 42n;
+    await replaceCalls(conn, new PathKeys({ hash: colliding }), entries.slice(0, 4));
+    // A new writer (as after a restart) remembers nothing, and must find the same keys again.
+    await replaceCalls(conn, new PathKeys({ hash: colliding }), entries.map((e) => ({ ...e, firstDerivation: false })));
+    expect(await scalar(MISKEYED)).toBe(0n);
+    const paths = Number(await scalar('SELECT count(DISTINCT (path_kinds, path_names, path_requests)) FROM calls'));
+    const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
+    expect(keys).toEqual(Array.from({ length: paths }, (_, i) => 42n + BigInt(i)));
+    await expectBacktracesMatch(entries);
+  });
+
+  it('wrap around past the largest key', async () => {
+    const entries = trickyLines().slice(0, 3);
+    await replaceCalls(conn, new PathKeys({ hash: () => MAX_KEY }), entries);
+    const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
+    expect(keys).toContain(MAX_KEY);
+    expect(keys).toContain(0n);
+    expect(await scalar(MISKEYED)).toBe(0n);
+    await expectBacktracesMatch(entries);
+  });
+
+  it('write no dictionary rows for paths already there, even with a lone surrogate in them', async () => {
+    const entries = trickyLines();
+    await replaceCalls(conn, new PathKeys(), entries);
+    const before = await scalar('SELECT count(*) FROM call_paths');
+    await replaceCalls(conn, new PathKeys(), trickyLines(100));
+    expect(await scalar('SELECT count(*) FROM call_paths')).toBe(before);
+    expect(await scalar(MISKEYED)).toBe(0n);
+  });
+
+  it('remember no key of a write that rolled back', async () => {
+    const keys = new PathKeys({ hash: () => 7n });
+    const entries = trickyLines();
+    // Make the write fail after the path keys were resolved and the calls appended.
+    await conn.run('ALTER TABLE derivations RENAME TO derivations_away');
+    await expect(replaceCalls(conn, keys, entries.slice(0, 2))).rejects.toThrow(/derivations/);
+    await conn.run('ALTER TABLE derivations_away RENAME TO derivations');
+    expect(await scalar('SELECT count(*) FROM call_paths')).toBe(0n);
+    await replaceCalls(conn, keys, entries);
+    expect(await scalar(MISKEYED)).toBe(0n);
+    await expectBacktracesMatch(entries);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Upgrading a store in place: a store written by the previous schema (version 1: calls without
+ * path keys), with spans and calls in it, is opened by this code, which migrates it. Every call
+ * must come back unchanged, get the key of its own path, and answer backtraces as the path-based
+ * memory backend does; calls written after the upgrade reuse the keys of the paths already there.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServiceCall } from '../../model/call.js';
+import type { BacktraceGroup, ServiceRef } from '../api/call-queries.js';
+import type { Storage, TraceCalls } from '../api/storage.js';
+import { BASE_TIME_UNIX_NANO, spanBatch, spanIdHex } from '../conformance/fixtures.js';
+import { backtraceGroups as pathBacktraceGroups } from '../memory/analytics.js';
+import { CALL_COLUMNS, CALL_SELECT_COLUMNS, callFromRow, callRow } from './call-rows.js';
+import { SerialConnection } from './connection.js';
+import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
+import { parseTraceId } from './id-codec.js';
+import { MIGRATIONS, migrate } from './schema.js';
+import { SpanWriter } from './span-writer.js';
+import { lineTrace, trickyLines } from './testing/call-lines.js';
+
+const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
+const VERSION_1 = MIGRATIONS.filter((m) => m.version === 1);
+const MISKEYED = `SELECT count(*) FROM calls c LEFT JOIN call_paths p USING (path_key)
+WHERE p.path_key IS NULL OR c.path_kinds <> p.path_kinds OR c.path_names <> p.path_names OR c.path_requests <> p.path_requests`;
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-schema-'));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Runs `fn` on a raw connection to the store file (no migration), then closes it. */
+async function withRawStore<T>(fn: (conn: SerialConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(path.join(dataDir, DATABASE_FILE));
+  const conn = new SerialConnection(await instance.connect());
+  try {
+    return await fn(conn);
+  } finally {
+    conn.close();
+    instance.closeSync();
+  }
+}
+
+/** Writes spans and calls as a version-1 Tributary did: the same columns, minus `path_key`. */
+async function writeVersion1Store(entries: readonly TraceCalls[]): Promise<void> {
+  await withRawStore(async (conn) => {
+    await migrate(conn, VERSION_1);
+    const spans = new SpanWriter(conn);
+    await spans.load();
+    await spans.commitGroup([spanBatch(entries.map((e) => ({ traceId: e.traceId, spanId: spanIdHex(1) })))], [1n]);
+    const v1Columns = CALL_COLUMNS.filter(([name]) => name !== 'path_key');
+    const rows = entries.flatMap((e) => e.calls.map((call) => callRow(parseTraceId(e.traceId), e.traceId, call, 1n).values));
+    const chunk = DuckDBDataChunk.create(v1Columns.map(([, type]) => type), rows.length);
+    v1Columns.forEach((_, column) => chunk.setColumnValues(column, rows.map((row) => row[column]!)));
+    await conn.transaction(() => conn.appendChunks('calls', [chunk]));
+  });
+}
+
+async function readCalls(conn: SerialConnection, traceId: string): Promise<ServiceCall[]> {
+  const rows = (await conn.query(`SELECT ${CALL_SELECT_COLUMNS} FROM calls WHERE trace_id = ${parseTraceId(traceId)} ORDER BY start_time_ns, call_id`)).getRows();
+  return rows.map((row) => callFromRow(traceId, row));
+}
+
+/** DuckDB keeps a lone surrogate as U+FFFD; the memory backend keeps it as it is. */
+function canonical(groups: readonly BacktraceGroup[]): string[] {
+  const stored = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return groups.map((g) => JSON.stringify([g.path.map((p) => [p.kind, stored(p.name), stored(p.request)]), stored(g.request), g.calls, g.failed])).sort();
+}
+
+async function expectBacktracesMatch(storage: Storage, entries: readonly TraceCalls[]): Promise<void> {
+  const services = new Map<string, ServiceRef>();
+  for (const call of entries.flatMap((e) => e.calls)) services.set(`${call.kind}/${call.service}`, { kind: call.kind, name: call.service });
+  for (const service of services.values()) {
+    const filter = { ...WINDOW, service };
+    expect(canonical(await storage.backtraceGroups(filter)), JSON.stringify(service)).toEqual(canonical(pathBacktraceGroups(entries.map((e) => e.calls), filter)));
+  }
+}
+
+describe('schema migrations', () => {
+  it('upgrade a version-1 store in place: calls unchanged, each keyed by its own path', async () => {
+    const old = trickyLines();
+    await writeVersion1Store(old);
+    const before = await withRawStore(async (conn) => Promise.all(old.map((e) => readCalls(conn, e.traceId))));
+
+    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB' });
+    try {
+      expect(await Promise.all(old.map((e) => storage.getTraceCalls(e.traceId)))).toEqual(before);
+      expect((await storage.getTrace(old[0]!.traceId)).spans).toHaveLength(1);
+      await expectBacktracesMatch(storage, old);
+    } finally {
+      await storage.close();
+    }
+
+    await withRawStore(async (conn) => {
+      const scalar = async (sql: string) => (await conn.query(sql)).getRows()[0]?.[0];
+      expect(await scalar('SELECT max(version) FROM schema_version')).toBe(MIGRATIONS.at(-1)!.version);
+      expect(await scalar(`SELECT is_nullable FROM information_schema.columns WHERE table_name = 'calls' AND column_name = 'path_key'`)).toBe('NO');
+      expect(await scalar(MISKEYED)).toBe(0n);
+      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(await scalar('SELECT count(DISTINCT (path_kinds, path_names, path_requests)) FROM calls'));
+    });
+  });
+
+  it('after the upgrade, writes calls with the keys of the paths already stored', async () => {
+    const old = trickyLines();
+    await writeVersion1Store(old);
+    // New traces over the same paths (one re-derives an old trace), and one new path.
+    const newer = [...trickyLines(100), { ...old[1]!, derivedSeq: 2n, firstDerivation: false }, lineTrace(200, [{ service: 'new', request: 'GET /new' }, { service: 'api', request: 'GET /a' }])];
+    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB' });
+    try {
+      await storage.replaceTraceCalls(newer);
+      await expectBacktracesMatch(storage, [...old.filter((e) => e.traceId !== old[1]!.traceId), ...newer]);
+    } finally {
+      await storage.close();
+    }
+    await withRawStore(async (conn) => {
+      const scalar = async (sql: string) => (await conn.query(sql)).getRows()[0]?.[0];
+      expect(await scalar(MISKEYED)).toBe(0n);
+      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(await scalar('SELECT count(DISTINCT (path_kinds, path_names, path_requests)) FROM calls'));
+    });
+  });
+
+  it('upgrade an empty version-1 store, and a store at the newest version is left as it is', async () => {
+    await withRawStore((conn) => migrate(conn, VERSION_1));
+    await (await openDuckDbStorage({ dataDir, memoryLimit: '256MB' })).close();
+    await (await openDuckDbStorage({ dataDir, memoryLimit: '256MB' })).close();
+    const versions = await withRawStore(async (conn) => (await conn.query('SELECT version FROM schema_version ORDER BY version')).getRows().map(([v]) => v));
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Test data for the path-key tests: traces whose calls form one line each (caller → callee), so
+ * each call's path is the calls above it, with the values that stress path keys: hostile names,
+ * names whose concatenations coincide, the `unknown` caller, empty request names.
+ */
+import type { PathEntry, ServiceCall } from '../../../model/call.js';
+import type { ServiceKind } from '../../../model/service.js';
+import type { TraceCalls } from '../../api/storage.js';
+import { BASE_TIME_UNIX_NANO, UNKNOWN_CALLER, serviceCall, spanIdHex, traceIdHex } from '../../conformance/fixtures.js';
+import { HOSTILE_STRINGS } from '../../conformance/harness.js';
+
+export interface Hop {
+  readonly kind?: ServiceKind;
+  readonly service: string;
+  readonly request: string;
+  readonly failed?: boolean;
+}
+
+/** One trace: a line of calls, each calling the next; `orphan` puts the `unknown` caller on top. */
+export function lineTrace(n: number, hops: readonly Hop[], orphan = false): TraceCalls {
+  const traceId = traceIdHex(n, 77);
+  const calls: ServiceCall[] = [];
+  const path: PathEntry[] = orphan ? [UNKNOWN_CALLER] : [];
+  hops.forEach((hop, i) => {
+    const callId = spanIdHex(i + 1);
+    const kind = hop.kind ?? 'service';
+    calls.push(
+      serviceCall({
+        traceId, callId, kind, service: hop.service, request: hop.request, failed: hop.failed ?? false,
+        failureReason: hop.failed === true ? 'boom' : null,
+        synthetic: kind === 'database' || kind === 'messaging' || kind === 'external',
+        startTimeUnixNano: BASE_TIME_UNIX_NANO + BigInt(n * 1000 + i), path: [...path],
+      }),
+    );
+    path.push({ kind, name: hop.service, request: hop.request, callId });
+  });
+  return { traceId, calls, derivedSeq: 1n, firstDerivation: true };
+}
+
+/** Lines whose paths differ in small ways (one kind, one split of a name, a request), plus hostile text. */
+export function trickyLines(firstTrace = 1): TraceCalls[] {
+  const hostile = HOSTILE_STRINGS.filter((s) => s.length < 1000);
+  return [
+    lineTrace(firstTrace + 0, [{ service: 'web', request: 'GET /' }, { service: 'api', request: 'GET /a' }, { service: 'db', request: 'SELECT', kind: 'database' }]),
+    lineTrace(firstTrace + 1, [{ service: 'web', request: 'GET /' }, { service: 'api', request: 'GET /a', failed: true }, { service: 'db', request: 'SELECT', kind: 'database' }]),
+    // Same names as trace 1 but another kind on the path: another path.
+    lineTrace(firstTrace + 2, [{ service: 'web', request: 'GET /', kind: 'application' }, { service: 'api', request: 'GET /a' }, { service: 'db', request: 'SELECT', kind: 'database' }]),
+    // Concatenations that coincide: `["a,b"]` vs `["a","b"]`-like splits.
+    lineTrace(firstTrace + 3, [{ service: 'a","b', request: '' }, { service: 'api', request: 'GET /a' }]),
+    lineTrace(firstTrace + 4, [{ service: 'a', request: 'b' }, { service: 'api', request: 'GET /a' }]),
+    lineTrace(firstTrace + 5, [{ service: 'api', request: 'GET /a' }], true),
+    lineTrace(firstTrace + 6, hostile.map((s, i) => ({ service: s, request: hostile[(i + 3) % hostile.length]! })).concat({ service: 'api', request: 'GET /a' })),
+    lineTrace(firstTrace + 7, [{ service: '\ud800 lone', request: 'x\udfff' }, { service: 'api', request: 'GET /a' }]),
+  ];
+}
