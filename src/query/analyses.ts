@@ -1,6 +1,6 @@
 import { foldBacktrace, type BacktraceNode } from '../analysis/backtrace.js';
 import { foldFlow, type FlowNode } from '../analysis/flow.js';
-import type { ServiceKind } from '../model/service.js';
+import type { KubernetesContext, ServiceKind } from '../model/service.js';
 import type {
   BacktraceDetails,
   CallAnalytics,
@@ -182,7 +182,7 @@ export interface ServiceOverviewJson {
   readonly startedHere: number;
   readonly callees: readonly HopCount[];
   readonly requestNames: readonly { name: string; requests: number; failed: number; failureRate: number; durationMs: { p50: number; p90: number; p99: number } }[];
-  readonly instances: readonly { instance: string | null; k8s: unknown; requests: number; failed: number; durationMs: { p50: number } }[];
+  readonly instances: readonly { instance: string | null; k8s: KubernetesContext; requests: number; failed: number; durationMs: { p50: number } }[];
   readonly k8s: { readonly clusters: readonly string[]; readonly namespaces: readonly string[]; readonly workloads: readonly string[]; readonly nodes: readonly string[]; readonly pods: readonly string[] };
 }
 
