@@ -57,8 +57,12 @@ export interface CallRow {
   readonly pathText: string;
 }
 
-/** One call as a row of `calls` values, in table order; rejects what the table cannot hold exactly. */
-export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, derivedSeq: bigint): CallRow {
+/**
+ * One call as a row of `calls` values, in table order; rejects what the table cannot hold exactly.
+ * `pathTexts` remembers canonical path texts by path array for one write: the calls a call makes
+ * share one path array (analysis/derive/call-line.ts), so siblings compute it once.
+ */
+export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, derivedSeq: bigint, pathTexts?: Map<readonly PathEntry[], string>): CallRow {
   if (call.traceId !== traceHex) {
     throw new StorageError(`call ${call.callId} belongs to trace ${call.traceId}, not ${traceHex}`);
   }
@@ -94,7 +98,12 @@ export function callRow(traceId: bigint, traceHex: string, call: ServiceCall, de
     listValue([...call.proxies]),
     derivedSeq,
   ];
-  return { values, pathText: callPathText(call.path) };
+  let pathText = pathTexts?.get(call.path);
+  if (pathText === undefined) {
+    pathText = callPathText(call.path);
+    pathTexts?.set(call.path, pathText);
+  }
+  return { values, pathText };
 }
 
 /**

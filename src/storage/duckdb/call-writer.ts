@@ -7,7 +7,7 @@
 import { LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { TraceCalls } from '../api/storage.js';
-import type { ServiceCall } from '../../model/call.js';
+import type { PathEntry, ServiceCall } from '../../model/call.js';
 import type { SerialConnection } from './connection.js';
 import { callChunks, callRow, type CallRow } from './call-rows.js';
 import { parseTraceId } from './id-codec.js';
@@ -66,12 +66,13 @@ function distinctPaths(prepared: readonly PreparedEntry[]): Map<string, PathList
 /** Checks and converts every entry; a trace named twice keeps its last entry (entries apply in order). */
 function prepareEntries(entries: readonly TraceCalls[]): PreparedEntry[] {
   const byTrace = new Map<string, PreparedEntry>();
+  const pathTexts = new Map<readonly PathEntry[], string>();
   for (const entry of entries) {
     const traceId = parseTraceId(entry.traceId);
     if (entry.derivedSeq < 0n || entry.derivedSeq >= 1n << 64n) {
       throw new StorageError(`derivedSeq ${entry.derivedSeq} of trace ${entry.traceId} is not a sequence number`);
     }
-    const rows = entry.calls.map((call) => callRow(traceId, entry.traceId, call, entry.derivedSeq));
+    const rows = entry.calls.map((call) => callRow(traceId, entry.traceId, call, entry.derivedSeq, pathTexts));
     const repeated = byTrace.has(entry.traceId);
     byTrace.set(entry.traceId, { traceId, calls: entry.calls, rows, derivedSeq: entry.derivedSeq, mayHaveCalls: repeated || !entry.firstDerivation });
   }

@@ -38,7 +38,7 @@ export function serviceNeighbourhoodSql(filter: FocalFilter): Statement {
     ${INSTANCE_COLUMNS.map((column) => `c.${column}`).join(', ')}`;
   const focal = focalCte(params, filter, columns, { materialized: true });
   const callers = `callers AS (
-  SELECT p.path_kinds[len(p.path_kinds)] AS caller_kind, p.path_names[1] AS caller_name, p.path_key IS NULL AS unkeyed, k.n, k.failed
+  SELECT p.path_kinds[len(p.path_kinds)] AS caller_kind, p.path_names[len(p.path_names)] AS caller_name, p.path_key IS NULL AS unkeyed, k.n, k.failed
   FROM (SELECT path_key, ${COUNTS.n} AS n, ${COUNTS.failed} AS failed FROM focal WHERE depth > 0 GROUP BY path_key) k
     LEFT JOIN call_paths p ON p.path_key = k.path_key
 )`;

@@ -10,6 +10,7 @@
 import type { DuckDBMapValue } from '@duckdb/node-api';
 import { SERVICE_KINDS, type ServiceKind } from '../../../model/service.js';
 import type { ServiceSummary, TimeRange, ZoneFilter } from '../../api/call-queries.js';
+import { StorageError } from '../../api/storage.js';
 import { id64Hex } from '../id-codec.js';
 import { compareText, nanosToMs, percentileSql, toNumber, toText } from './rows.js';
 import { splitSections, unionSql, type SectionColumns } from './sections.js';
@@ -35,7 +36,9 @@ const COLUMNS: SectionColumns = [
  * and the distinct (instance, namespace, workload, node), callers and callees per service, which
  * are counted and listed here. Small GROUP BYs instead of `count(DISTINCT …)` aggregates: on 1M
  * spans they took ~100 ms where the five DISTINCT aggregates took ~290 ms. `counted` is inlined
- * (each section scans `calls` itself, reading only its columns; only the callers read the path lists).
+ * (each section scans `calls` itself, reading only its columns). The callers are grouped by
+ * `path_key` first and read their last path entry from the `call_paths` dictionary (~20 ms on 1M
+ * spans, against ~95 ms reading every counted call's path lists).
  */
 export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statement {
   const params = new SqlParams();
@@ -48,7 +51,7 @@ export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statem
   JOIN (SELECT DISTINCT unnest(${params.resourceIds(zone.resourceIds)}) AS id) z ON z.id = CASE WHEN c.synthetic THEN o.resource_id ELSE c.resource_id END
   WHERE ${window}`;
   const counted = `counted AS NOT MATERIALIZED (
-  SELECT c.trace_id, c.call_id, c.synthetic, c.kind, c.service, c.failed, c.duration_ns, c.depth, c.path_kinds, c.path_names,
+  SELECT c.trace_id, c.call_id, c.synthetic, c.kind, c.service, c.failed, c.duration_ns, c.depth, c.path_key,
     c.instance, c.k8s_namespace, c.k8s_workload, c.k8s_node
   ${zoned}
 )`;
@@ -65,8 +68,10 @@ export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statem
     },
     {
       tag: 'caller',
-      values: { kind: 'kind', service: 'service', a: 'path_kinds[depth]', b: 'path_names[depth]' },
-      from: 'FROM counted WHERE depth > 0 GROUP BY kind, service, path_kinds[depth], path_names[depth]',
+      values: { kind: 'k.kind', service: 'k.service', a: 'p.path_kinds[len(p.path_kinds)]', b: 'p.path_names[len(p.path_names)]', c: 'bool_or(p.path_key IS NULL)::VARCHAR' },
+      from: `FROM (SELECT kind, service, path_key FROM counted WHERE depth > 0 GROUP BY kind, service, path_key) k
+   LEFT JOIN call_paths p ON p.path_key = k.path_key
+   GROUP BY k.kind, k.service, p.path_kinds[len(p.path_kinds)], p.path_names[len(p.path_names)]`,
     },
     {
       tag: 'callee',
@@ -109,7 +114,11 @@ export function serviceSummariesFromRows(rows: Rows): ServiceSummary[] {
     add(entry.workloads, row[4]);
     add(entry.nodes, row[5]);
   }
-  for (const row of sections.get('caller') ?? []) setsOf(row).callers.add(JSON.stringify([row[2], row[3]]));
+  for (const row of sections.get('caller') ?? []) {
+    // A caller read from no dictionary row: a call's path key is missing from call_paths.
+    if (row[4] === 'true') throw new StorageError('calls whose path key has no row in call_paths: the store is inconsistent');
+    setsOf(row).callers.add(JSON.stringify([row[2], row[3]]));
+  }
   for (const row of sections.get('callee') ?? []) setsOf(row).callees.add(JSON.stringify([row[2], row[3]]));
   const sorted = (set: Set<string>) => [...set].sort(compareText);
   return (sections.get('red') ?? [])
