@@ -89,6 +89,20 @@ export function callCases(store: StoreHandle): void {
       expect(await store.storage.getTraceCalls(t)).toEqual(calls);
     });
 
+    it('writes more calls and distinct paths in one replace than one column chunk holds (2048 rows)', async () => {
+      const traces = Array.from({ length: 3 }, (_, i) => traceIdHex(900 + i));
+      const entries = traces.map((t, ti) => entry(t, Array.from({ length: 1500 }, (_, i) => serviceCall({
+        traceId: t, callId: spanIdHex(i + 1), startTimeUnixNano: T0 + BigInt(i),
+        path: [pathEntry('service', `caller-${ti}-${i}`, `GET /${i}`, spanIdHex(100_000 + i))],
+      })), 1n, true));
+      await store.storage.replaceTraceCalls(entries);
+      for (const [ti, t] of traces.entries()) {
+        const calls = await store.storage.getTraceCalls(t);
+        expect(calls).toHaveLength(1500);
+        expect(calls[1499]!.path[0]!.name).toBe(`caller-${ti}-1499`);
+      }
+    });
+
     it('replaces a trace\'s calls instead of adding to them, and is idempotent', async () => {
       const t = traceIdHex(1);
       const [c1, c2, c3] = richCalls(t);

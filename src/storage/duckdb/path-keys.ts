@@ -22,6 +22,7 @@ import { DuckDBDataChunk, LIST, UBIGINT, VARCHAR, listValue } from '@duckdb/node
 import type { DuckDBListValue } from '@duckdb/node-api';
 import type { PathEntry } from '../../model/call.js';
 import type { SerialConnection } from './connection.js';
+import { CHUNK_ROWS } from './span-chunks.js';
 
 const KEY_MASK = (1n << 64n) - 1n;
 
@@ -156,12 +157,18 @@ export class PathKeys {
   }
 
   private async insert(conn: SerialConnection, rows: readonly (readonly [bigint, PathLists])[]): Promise<void> {
-    const chunk = DuckDBDataChunk.create(DICTIONARY_TYPES, rows.length);
-    chunk.setColumnValues(0, rows.map(([key]) => key));
-    chunk.setColumnValues(1, rows.map(([, p]) => listValue([...p.kinds])));
-    chunk.setColumnValues(2, rows.map(([, p]) => listValue([...p.names])));
-    chunk.setColumnValues(3, rows.map(([, p]) => listValue([...p.requests])));
-    await conn.appendChunks('call_paths', [chunk]);
+    // A DuckDB data chunk holds at most CHUNK_ROWS rows.
+    const chunks: DuckDBDataChunk[] = [];
+    for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
+      const slice = rows.slice(from, from + CHUNK_ROWS);
+      const chunk = DuckDBDataChunk.create(DICTIONARY_TYPES, slice.length);
+      chunk.setColumnValues(0, slice.map(([key]) => key));
+      chunk.setColumnValues(1, slice.map(([, p]) => listValue([...p.kinds])));
+      chunk.setColumnValues(2, slice.map(([, p]) => listValue([...p.names])));
+      chunk.setColumnValues(3, slice.map(([, p]) => listValue([...p.requests])));
+      chunks.push(chunk);
+    }
+    await conn.appendChunks('call_paths', chunks);
   }
 }
 
