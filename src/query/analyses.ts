@@ -73,24 +73,27 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export async function backtrace(store: CallAnalytics, query: ServiceQuery): Promise<QueryResult<BacktraceJson>> {
+/** The answer shape of backtrace and flow: the focal service, the window, totals and the tree. */
+async function treeAnswer<T extends { readonly requests: number; readonly failed: number }>(
+  store: CallAnalytics,
+  query: ServiceQuery,
+  build: (service: ServiceRef, filter: FocalFilter) => Promise<T>,
+): Promise<QueryResult<{ service: string; kind: ServiceKind; from: string; to: string; requests: number; failed: number; tree: T }>> {
   const service = await resolveService(store, query.name, query.kind);
   if (!service.ok) return service;
-  const tree = foldBacktrace(service.value, await store.backtraceGroups(focalFilter(service.value, query)));
+  const tree = await build(service.value, focalFilter(service.value, query));
   return {
     ok: true,
     value: { service: query.name, kind: service.value.kind, from: iso(query.window.fromMs), to: iso(query.window.toMs), requests: tree.requests, failed: tree.failed, tree },
   };
 }
 
-export async function flow(store: CallAnalytics, query: ServiceQuery): Promise<QueryResult<FlowJson>> {
-  const service = await resolveService(store, query.name, query.kind);
-  if (!service.ok) return service;
-  const tree = foldFlow(service.value, await store.flowGroups(focalFilter(service.value, query)));
-  return {
-    ok: true,
-    value: { service: query.name, kind: service.value.kind, from: iso(query.window.fromMs), to: iso(query.window.toMs), requests: tree.requests, failed: tree.failed, tree },
-  };
+export function backtrace(store: CallAnalytics, query: ServiceQuery): Promise<QueryResult<BacktraceJson>> {
+  return treeAnswer(store, query, async (service, filter) => foldBacktrace(service, await store.backtraceGroups(filter)));
+}
+
+export function flow(store: CallAnalytics, query: ServiceQuery): Promise<QueryResult<FlowJson>> {
+  return treeAnswer(store, query, async (service, filter) => foldFlow(service, await store.flowGroups(filter)));
 }
 
 export interface BacktraceDetailsJson extends BacktraceDetails {
