@@ -9,7 +9,9 @@
  * traffic of the query benchmark (bench/query-traffic.ts; ~10 calls per trace, depth up to 5).
  * Each round writes them into a fresh store in entries of 2,000 traces (the assembler's settle
  * chunk): first as first derivations (append only), then once more as re-derivations (delete the
- * trace's calls, then append). Prints calls per second per round and the median.
+ * trace's calls, then append). Prints calls per second (wall time) and calls per CPU-second (the
+ * process's CPU time, DuckDB's threads included: steadier than wall time on a shared machine), per
+ * round and the median.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -56,7 +58,13 @@ function deriveAll(): TraceCalls[] {
   return entries.slice(0, targetTraces);
 }
 
-async function writeAll(entries: readonly TraceCalls[], firstDerivation: boolean): Promise<number> {
+interface Timing {
+  readonly wallMs: number;
+  /** CPU time of the whole process (JavaScript and DuckDB's threads): less skewed by other load than wall time. */
+  readonly cpuMs: number;
+}
+
+async function writeAll(entries: readonly TraceCalls[], firstDerivation: boolean): Promise<Timing> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tributary-bench-call-writes-'));
   const storage = await openDuckDbStorage({ dataDir, memoryLimit: '1GB' });
   try {
@@ -65,12 +73,18 @@ async function writeAll(entries: readonly TraceCalls[], firstDerivation: boolean
     }
     const again = entries.map((e) => ({ ...e, derivedSeq: 2n, firstDerivation }));
     const started = performance.now();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < again.length; i += SETTLE_CHUNK) await storage.replaceTraceCalls(again.slice(i, i + SETTLE_CHUNK));
-    return performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
   } finally {
     await storage.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 }
 
 async function main(): Promise<void> {
@@ -79,11 +93,15 @@ async function main(): Promise<void> {
   const depth = entries.reduce((d, e) => e.calls.reduce((m, c) => Math.max(m, c.path.length), d), 0);
   console.log(`${entries.length} traces, ${calls} calls (max path length ${depth}); entries of ${SETTLE_CHUNK} traces; load average ${loadavg()[0]!.toFixed(2)}`);
   for (const [label, first] of [['first derivations (append)', true], ['re-derivations (delete + append)', false]] as const) {
-    const rates: number[] = [];
-    for (let round = 0; round < rounds; round++) rates.push(calls / ((await writeAll(entries, first)) / 1000));
-    const sorted = [...rates].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    console.log(`${label.padEnd(34)} median ${Math.round(median).toLocaleString('en')} calls/s   rounds: ${rates.map((r) => Math.round(r).toLocaleString('en')).join(', ')}`);
+    const timings: Timing[] = [];
+    for (let round = 0; round < rounds; round++) timings.push(await writeAll(entries, first));
+    const rates = timings.map((t) => calls / (t.wallMs / 1000));
+    const cpuRates = timings.map((t) => calls / (t.cpuMs / 1000));
+    const rounded = (xs: number[]) => xs.map((r) => Math.round(r).toLocaleString('en')).join(', ');
+    console.log(
+      `${label.padEnd(34)} median ${Math.round(median(rates)).toLocaleString('en')} calls/s, ${Math.round(median(cpuRates)).toLocaleString('en')} calls/CPU-s` +
+        `   rounds: ${rounded(rates)} calls/s; ${rounded(cpuRates)} calls/CPU-s`,
+    );
   }
   console.log(`load average after: ${loadavg()[0]!.toFixed(2)}`);
 }
