@@ -51,7 +51,9 @@ export function focalCte(params: SqlParams, filter: FocalFilter, columns: string
   WHERE ${conditions.join('\n    AND ')}
 )`;
   }
-  const extra = Object.entries(CANDIDATE_COLUMNS);
+  // The first path entry's kind is read only for the chain that the `unknown` caller can match:
+  // reading `path_kinds` of every candidate is what the path keys spare everywhere else.
+  const extra = Object.entries(CANDIDATE_COLUMNS).filter(([name]) => name !== 'chain_top_kind' || matchesUnknownAlone(chain));
   return `focal_candidates AS MATERIALIZED (
   SELECT ${columns}, ${extra.map(([name, expression]) => `${expression} AS ${name}`).join(', ')}
   FROM calls c
