@@ -61,7 +61,7 @@ function serviceQuery(deps: HandlerDeps, service: string, params: Params): analy
   const chain = chainParam(params);
   return {
     name: service,
-    window: windowParam(params, (deps.now ?? Date.now)()),
+    window: windowParam(params, (deps.now ?? Date.now)(), deps.config.query.maxQueryRangeHours),
     ...(kind !== undefined ? { kind } : {}),
     ...(request !== undefined ? { request } : {}),
     ...(chain !== undefined ? { chain } : {}),
@@ -75,7 +75,7 @@ export const handlers = {
 
   services: (deps: HandlerDeps, params: Params) =>
     guarded(async () => {
-      const window = windowParam(params, (deps.now ?? Date.now)());
+      const window = windowParam(params, (deps.now ?? Date.now)(), deps.config.query.maxQueryRangeHours);
       return ok(await analyses.services(deps.storage, window, await zoneParam(deps, params)));
     }),
 
@@ -101,7 +101,7 @@ export const handlers = {
 
   traces: (deps: HandlerDeps, params: Params) =>
     guarded(async () => {
-      const window = windowParam(params, (deps.now ?? Date.now)());
+      const window = windowParam(params, (deps.now ?? Date.now)(), deps.config.query.maxQueryRangeHours);
       const serviceName = optionalText(params, 'service');
       const kind = kindParam(params);
       const request = optionalText(params, 'request');

@@ -14,10 +14,24 @@ export class ParamError extends Error {
   }
 }
 
-export function windowParam(params: Params, nowMs: number): Window {
+/** Steps of a chain filter: each step is a join in the store, so long chains are refused. */
+export const MAX_CHAIN_STEPS = 16;
+/** Hops of a backtrace node's `path` (deep call chains are real, so the cap is generous). */
+export const MAX_PATH_STEPS = 256;
+
+/** `[from, to)`; with `maxRangeHours` > 0, a longer window is refused (a cost limit). */
+export function windowParam(params: Params, nowMs: number, maxRangeHours = 0): Window {
   const parsed = parseWindow(params.from, params.to, nowMs);
   if (!parsed.ok) throw new ParamError(parsed.parameter, parsed.error);
+  const hours = (parsed.window.toMs - parsed.window.fromMs) / 3_600_000;
+  if (maxRangeHours > 0 && hours > maxRangeHours) {
+    throw new ParamError('from', `the window spans ${formatHours(hours)} h, more than the ${maxRangeHours} h this server allows (query.maxQueryRangeHours)`);
+  }
   return parsed.window;
+}
+
+function formatHours(hours: number): string {
+  return hours >= 10 ? String(Math.round(hours)) : hours.toFixed(1);
 }
 
 export function kindParam(params: Params): ServiceKind | undefined {
@@ -27,11 +41,12 @@ export function kindParam(params: Params): ServiceKind | undefined {
   return kind as ServiceKind;
 }
 
-export function chainParam(params: Params, name = 'chain'): ChainStep[] | undefined {
+export function chainParam(params: Params, name = 'chain', maxSteps = name === 'path' ? MAX_PATH_STEPS : MAX_CHAIN_STEPS): ChainStep[] | undefined {
   const text = params[name];
   if (text === undefined || text.trim() === '') return undefined;
   const parsed = parseChain(text);
   if (!parsed.ok) throw new ParamError(name, parsed.error);
+  if (parsed.steps.length > maxSteps) throw new ParamError(name, `${parsed.steps.length} steps, at most ${maxSteps} are allowed`);
   return parsed.steps;
 }
 

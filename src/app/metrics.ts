@@ -71,6 +71,12 @@ export class Metrics {
     help: 'Spans stored but left out of call derivation because their trace exceeded maxSpansPerTrace.',
     registers: [this.registry],
   });
+  readonly spansCutToLimits = new Counter({
+    name: 'tributary_spans_truncated_total',
+    help: 'Spans stored truncated to an attribute limit (limit: attributes = maxAttributesPerSpan, value_length = maxAttributeValueBytes); a span of a truncated resource counts too.',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
   readonly storeErrors = new Counter({
     name: 'tributary_store_errors_total',
     help: 'Store operations that failed.',

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Metrics } from '../app/metrics.js';
-import { openStorage } from '../app/storage.js';
+import { openStorage, tenantDataDir } from '../app/storage.js';
 import { detectFormat, type TraceFileFormat } from '../formats/detect.js';
 import { jaegerToOtlp } from '../formats/jaeger.js';
 import { readAll, readHead, readJsonValues } from '../formats/read-file.js';
@@ -13,7 +13,7 @@ import type { OtlpTraceRequest } from '../model/otlp.js';
 import { decodeTraceRequestToModel } from '../otlp/decode-message.js';
 import { encodeTraceRequest } from '../otlp/encode.js';
 import { parseTraceRequestJson } from '../otlp/json.js';
-import { loadConfigOrExplain } from './config-flags.js';
+import { loadConfigOrExplain, tenantFlag } from './config-flags.js';
 import { Progress } from './progress.js';
 
 export interface ImportFlags {
@@ -22,6 +22,8 @@ export interface ImportFlags {
   clickhouseUrl?: string;
   config?: string;
   format?: string;
+  /** Import into this tenant's store (else `TRIBUTARY_TENANT`). */
+  tenant?: string;
 }
 
 /** Spans per batch handed to the store: big enough to amortize a commit, small enough to show progress. */
@@ -47,9 +49,14 @@ export async function importCommand(files: readonly string[], flags: ImportFlags
     ...(flags.clickhouseUrl ? { clickhouseUrl: flags.clickhouseUrl } : {}),
   });
   if (!config) return 2;
+  const tenant = tenantFlag(flags.tenant);
+  if (!tenant.ok) {
+    process.stderr.write(`error: ${tenant.error}\n`);
+    return 2;
+  }
   const forced = flags.format && flags.format !== 'auto' ? (flags.format as TraceFileFormat) : undefined;
   const log = (message: string) => process.stderr.write(`${message}\n`);
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, tenant.tenant !== undefined ? { tenant: tenant.tenant } : {});
   const metrics = new Metrics();
   const assembler = new Assembler({
     storage,
@@ -81,7 +88,7 @@ export async function importCommand(files: readonly string[], flags: ImportFlags
   const traces = (await metrics.tracesDerived.get()).values.reduce((n, v) => n + v.value, 0);
   const calls = (await metrics.callsWritten.get()).values.reduce((n, v) => n + v.value, 0);
   log(
-    `imported ${totals.spans} span(s) from ${files.length} file(s) into ${config.dataDir} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+    `imported ${totals.spans} span(s) from ${files.length} file(s) into ${tenantDataDir(config.dataDir, tenant.tenant)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `${traces} trace(s), ${calls} service call(s)` +
       (totals.rejected ? `, ${totals.rejected} span(s) rejected` : '') +
       (totals.warnings ? `, ${totals.warnings} warning(s)` : '') +

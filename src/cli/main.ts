@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { intFlag } from './config-flags.js';
+import { intFlag, repeatable } from './config-flags.js';
 import { importCommand } from './import.js';
 import { queryCommands, type QueryFlags } from './query-commands.js';
 import { serveCommand } from './serve.js';
@@ -26,7 +26,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--otlp-http-port <n>', 'OTLP/HTTP port (env TRIBUTARY_OTLP_HTTP_PORT, default 4318)', intFlag('otlp-http-port'))
     .option('--otlp-grpc-port <n>', 'OTLP/gRPC port (env TRIBUTARY_OTLP_GRPC_PORT, default 4317)', intFlag('otlp-grpc-port'))
     .option('--settle-ms <n>', 'settle window: a trace idle this long gets its calls derived (env TRIBUTARY_SETTLE_MS, default 10000)', intFlag('settle-ms'))
-    .action(async (flags: Record<string, string | number | undefined>) => {
+    .option('--ingest-token <token>', 'bearer token OTLP senders must present; repeat for several (env TRIBUTARY_INGEST_TOKENS, comma-separated)', repeatable)
+    .option('--query-token <token>', 'bearer token the API, /metrics and the UI require; repeat for several (env TRIBUTARY_QUERY_TOKENS)', repeatable)
+    .option('--multi-tenancy', 'every request names its tenant in X-Scope-OrgID; one store per tenant (env TRIBUTARY_MULTI_TENANCY)')
+    .action(async (flags: Record<string, string | number | boolean | string[] | undefined>) => {
       exitCode = await serveCommand({
         config: flags.config as string | undefined,
         dataDir: flags.data as string | undefined,
@@ -38,12 +41,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         otlpHttpPort: flags.otlpHttpPort as number | undefined,
         otlpGrpcPort: flags.otlpGrpcPort as number | undefined,
         settleMs: flags.settleMs as number | undefined,
+        ingestTokens: flags.ingestToken as string[] | undefined,
+        queryTokens: flags.queryToken as string[] | undefined,
+        multiTenancy: flags.multiTenancy as boolean | undefined,
       });
     });
 
   const queryOptions = (command: Command, options: { service?: boolean } = {}) => {
     storageOptions(command)
       .option('--server <url>', 'query a running server instead of the data directory, e.g. http://127.0.0.1:8686')
+      .option('--token <token>', 'bearer token for --server (env TRIBUTARY_TOKEN)')
+      .option('--tenant <id>', 'tenant: X-Scope-OrgID for --server, <data>/tenants/<id> for --data (env TRIBUTARY_TENANT)')
       .option('--json', 'print the API\'s JSON')
       .option('--from <time>', 'window start: ISO-8601, epoch ms or now-15m (default now-1h)')
       .option('--to <time>', 'window end (default now)');
@@ -57,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   storageOptions(program.command('import').argument('<file...>').description('import trace files (OTLP JSON/protobuf, Zipkin v2, Jaeger JSON) and derive their calls'))
     .addOption(new Option('--format <format>', 'file format').choices(['auto', 'otlp-json', 'otlp-proto', 'zipkin', 'jaeger']).default('auto'))
+    .option('--tenant <id>', 'import into this tenant\'s store, <data>/tenants/<id> (env TRIBUTARY_TENANT)')
     .action(async (files: string[], flags: Record<string, string | undefined>) => {
       exitCode = await importCommand(files, flags);
     });
@@ -79,6 +88,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   storageOptions(program.command('trace').argument('<traceId>').description('all spans of one trace with its service calls'))
     .option('--server <url>', 'query a running server instead of the data directory')
+    .option('--token <token>', 'bearer token for --server (env TRIBUTARY_TOKEN)')
+    .option('--tenant <id>', 'tenant: X-Scope-OrgID for --server, <data>/tenants/<id> for --data (env TRIBUTARY_TENANT)')
     .option('--json', 'print the API\'s JSON')
     .action(async (traceId: string, flags: Record<string, unknown>) => {
       exitCode = await queryCommands.trace(traceId, queryFlags(flags));

@@ -16,13 +16,22 @@ export interface QueryClient {
   close(): Promise<void>;
 }
 
-export function remoteClient(serverUrl: string): QueryClient {
+/** Who a remote query is made as: a bearer token and a tenant (X-Scope-OrgID), each optional. */
+export interface RemoteIdentity {
+  readonly token?: string | undefined;
+  readonly tenant?: string | undefined;
+}
+
+export function remoteClient(serverUrl: string, identity: RemoteIdentity = {}): QueryClient {
   const base = serverUrl.replace(/\/+$/, '');
+  const headers: Record<string, string> = {};
+  if (identity.token) headers.authorization = `Bearer ${identity.token}`;
+  if (identity.tenant) headers['x-scope-orgid'] = identity.tenant;
   return {
     async get(pathAndQuery) {
       let response: Response;
       try {
-        response = await fetch(`${base}${pathAndQuery}`);
+        response = await fetch(`${base}${pathAndQuery}`, { headers });
       } catch (error) {
         throw new Error(`cannot reach ${base}: ${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}`);
       }
@@ -39,10 +48,11 @@ export function remoteClient(serverUrl: string): QueryClient {
   };
 }
 
-export async function localClient(config: TributaryConfig): Promise<QueryClient> {
+/** Reads the store directly; with `tenant`, that tenant's store (`<dataDir>/tenants/<tenant>`). */
+export async function localClient(config: TributaryConfig, tenant?: string): Promise<QueryClient> {
   let storage: Storage;
   try {
-    storage = await openStorage(config);
+    storage = await openStorage(config, tenant !== undefined ? { tenant } : {});
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(message)) {

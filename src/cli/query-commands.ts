@@ -1,7 +1,7 @@
 import type { ApiResponse } from '../api/handlers.js';
 import type { BacktraceJson, FlowJson, ServiceListJson } from '../query/analyses.js';
 import type { TraceJson } from '../query/trace.js';
-import { loadConfigOrExplain } from './config-flags.js';
+import { loadConfigOrExplain, tenantFlag } from './config-flags.js';
 import { apiPath, localClient, remoteClient, type QueryClient } from './query-client.js';
 import { renderBacktrace } from './render/backtrace.js';
 import { renderFlow } from './render/flow.js';
@@ -12,6 +12,10 @@ import { renderTrace } from './render/trace.js';
 export interface QueryFlags {
   data?: string;
   server?: string;
+  /** Bearer token for `--server` (else `TRIBUTARY_TOKEN`). */
+  token?: string;
+  /** `X-Scope-OrgID` for `--server`, the tenant's directory for `--data` (else `TRIBUTARY_TENANT`). */
+  tenant?: string;
   storage?: string;
   clickhouseUrl?: string;
   config?: string;
@@ -26,8 +30,13 @@ export interface QueryFlags {
 
 async function withClient(flags: QueryFlags, run: (client: QueryClient) => Promise<number>): Promise<number> {
   let client: QueryClient;
+  const tenant = tenantFlag(flags.tenant);
+  if (!tenant.ok) {
+    process.stderr.write(`error: ${tenant.error}\n`);
+    return 2;
+  }
   if (flags.server) {
-    client = remoteClient(flags.server);
+    client = remoteClient(flags.server, { token: flags.token ?? (process.env.TRIBUTARY_TOKEN || undefined), tenant: tenant.tenant });
   } else {
     const config = loadConfigOrExplain({
       ...(flags.config ? { config: flags.config } : {}),
@@ -36,7 +45,7 @@ async function withClient(flags: QueryFlags, run: (client: QueryClient) => Promi
       ...(flags.clickhouseUrl ? { clickhouseUrl: flags.clickhouseUrl } : {}),
     });
     if (!config) return 2;
-    client = await localClient(config);
+    client = await localClient(config, tenant.tenant);
   }
   try {
     return await run(client);

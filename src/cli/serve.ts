@@ -11,7 +11,9 @@ export async function serveCommand(flags: ConfigOverrides & { config?: string })
   log(
     `tributary ready: UI and API http://${config.host}:${running.apiPort}  ` +
       `OTLP/HTTP http://${config.host}:${running.otlpHttpPort}/v1/traces  OTLP/gRPC ${config.host}:${running.otlpGrpcPort}  ` +
-      `store ${config.storage} ${config.storage === 'duckdb' ? config.dataDir : config.clickhouseUrl}`,
+      `store ${config.storage} ${config.storage === 'duckdb' ? config.dataDir : config.clickhouseUrl}` +
+      (config.multiTenancy ? `  multi-tenant (X-Scope-OrgID, one store per tenant${config.storage === 'duckdb' ? ' in tenants/<id>' : ''})` : '') +
+      `  ingest ${config.auth.ingestTokens.length > 0 ? 'needs a token' : 'open'}, API ${config.auth.queryTokens.length > 0 ? 'needs a token' : 'open'}`,
   );
   // One machine-readable line, for scripts and tests that start with port 0.
   process.stdout.write(`${JSON.stringify({ ready: true, apiPort: running.apiPort, otlpHttpPort: running.otlpHttpPort, otlpGrpcPort: running.otlpGrpcPort })}\n`);

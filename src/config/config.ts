@@ -35,6 +35,42 @@ export interface IngestLimits {
   readonly maxLiveSpans: number;
   /** Spans of one trace the assembler keeps; later spans are stored but left out of call derivation (counted). */
   readonly maxSpansPerTrace: number;
+  /**
+   * Attributes kept per span (and per event, link and resource); a span with more is stored with
+   * the first ones, the rest counted in its `droppedAttributesCount` (as the OTel SDKs do).
+   */
+  readonly maxAttributesPerSpan: number;
+  /** Longest string or bytes attribute value kept, in bytes; longer values are stored cut (UTF-8 safe). */
+  readonly maxAttributeValueBytes: number;
+}
+
+/**
+ * Bearer tokens (`Authorization: Bearer <token>`). An empty list leaves that side open; any listed
+ * token is accepted (several, so tokens can be rotated without downtime).
+ */
+export interface AuthConfig {
+  /** Checked by the OTLP receivers (HTTP header, gRPC `authorization` metadata). */
+  readonly ingestTokens: readonly string[];
+  /** Checked by `/api/v1/*` and `/metrics` (and so the UI); `/healthz`, `/readyz` and the UI's files stay open. */
+  readonly queryTokens: readonly string[];
+}
+
+/** Timeouts of the HTTP listeners (API and OTLP/HTTP), so slow or idle clients cannot hold sockets forever. */
+export interface HttpTimeouts {
+  /** A whole request (headers and body) must arrive within this; else 408 and the socket closes. */
+  readonly requestTimeoutMs: number;
+  /** A socket with no traffic for this long is closed (covers a response that waits on a query). */
+  readonly idleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** Cost limits of API queries; each refusal is a 400 that names the parameter, a timeout a 503. */
+export interface QueryLimits {
+  /** A query still running after this answers 503 "query timed out". */
+  readonly queryTimeoutMs: number;
+  /** Longest `[from, to)` window in hours; 0: no limit. */
+  readonly maxQueryRangeHours: number;
 }
 
 export interface TributaryConfig {
@@ -63,6 +99,16 @@ export interface TributaryConfig {
    * instrumented with the OpenTelemetry web SDK; `*` allows any. Empty: no CORS headers.
    */
   readonly otlpCorsOrigins: readonly string[];
+  readonly auth: AuthConfig;
+  /**
+   * Every request must name its tenant in `X-Scope-OrgID` (gRPC metadata `x-scope-orgid`); each
+   * tenant has its own store (DuckDB: `<dataDir>/tenants/<tenant>/`). Off: one store in `dataDir`.
+   */
+  readonly multiTenancy: boolean;
+  /** Tenants open at once; a request for one more is refused (429 / RESOURCE_EXHAUSTED). */
+  readonly maxTenants: number;
+  readonly http: HttpTimeouts;
+  readonly query: QueryLimits;
 }
 
 export const DEFAULT_API_PORT = 8686;
@@ -85,9 +131,16 @@ export const DEFAULT_CONFIG: TributaryConfig = {
     maxSpansPerRequest: 200_000,
     maxLiveSpans: 2_000_000,
     maxSpansPerTrace: 100_000,
+    maxAttributesPerSpan: 128,
+    maxAttributeValueBytes: 16 * 1024,
   },
   zones: [],
   failureRules: [],
   proxies: [],
   otlpCorsOrigins: [],
+  auth: { ingestTokens: [], queryTokens: [] },
+  multiTenancy: false,
+  maxTenants: 100,
+  http: { requestTimeoutMs: 60_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 },
+  query: { queryTimeoutMs: 30_000, maxQueryRangeHours: 0 },
 };

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import {
   DEFAULT_CONFIG,
+  type AuthConfig,
   type FailureRuleConfig,
+  type HttpTimeouts,
   type IngestLimits,
+  type QueryLimits,
   type StorageBackend,
   type TributaryConfig,
   type ZoneConfig,
@@ -21,6 +24,9 @@ export interface ConfigOverrides {
   clickhouseUrl?: string;
   clickhouseCluster?: string;
   settleMs?: number;
+  ingestTokens?: string[];
+  queryTokens?: string[];
+  multiTenancy?: boolean;
 }
 
 export type ConfigResult =
@@ -28,7 +34,7 @@ export type ConfigResult =
   | { readonly ok: false; readonly errors: readonly string[]; readonly warnings: readonly string[] };
 
 /** Environment variable → config key. Documented in docs/operations.md. */
-export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverrides | 'config' | 'retentionHours' | 'duckdbMemoryLimit' | 'maxBodyBytes' | 'maxQueuedSpans' | 'otlpCorsOrigins'>> = {
+export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverrides | SecurityOption | 'config' | 'retentionHours' | 'duckdbMemoryLimit' | 'maxBodyBytes' | 'maxQueuedSpans' | 'maxAttributesPerSpan' | 'maxAttributeValueBytes' | 'otlpCorsOrigins'>> = {
   TRIBUTARY_CONFIG: 'config',
   TRIBUTARY_HOST: 'host',
   TRIBUTARY_PORT: 'port',
@@ -43,7 +49,18 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverride
   TRIBUTARY_DUCKDB_MEMORY_LIMIT: 'duckdbMemoryLimit',
   TRIBUTARY_MAX_BODY_BYTES: 'maxBodyBytes',
   TRIBUTARY_MAX_QUEUED_SPANS: 'maxQueuedSpans',
+  TRIBUTARY_MAX_ATTRIBUTES_PER_SPAN: 'maxAttributesPerSpan',
+  TRIBUTARY_MAX_ATTRIBUTE_VALUE_BYTES: 'maxAttributeValueBytes',
   TRIBUTARY_OTLP_CORS_ORIGINS: 'otlpCorsOrigins',
+  TRIBUTARY_INGEST_TOKENS: 'ingestTokens',
+  TRIBUTARY_QUERY_TOKENS: 'queryTokens',
+  TRIBUTARY_MULTI_TENANCY: 'multiTenancy',
+  TRIBUTARY_MAX_TENANTS: 'maxTenants',
+  TRIBUTARY_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
+  TRIBUTARY_MAX_QUERY_RANGE_HOURS: 'maxQueryRangeHours',
+  TRIBUTARY_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  TRIBUTARY_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
+  TRIBUTARY_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
 };
 
 /**
@@ -84,18 +101,20 @@ export function loadConfig(options: {
     if (value !== undefined) raw[key] = value;
   }
 
-  const known = new Set([...Object.keys(DEFAULT_CONFIG), ...Object.keys(DEFAULT_CONFIG.limits)]);
+  const known = new Set([...Object.keys(DEFAULT_CONFIG), ...Object.keys(DEFAULT_CONFIG.limits), ...SECURITY_FLAT_KEYS]);
   for (const key of Object.keys(raw)) if (!known.has(key)) warnings.push(`unknown config option "${key}" (ignored)`);
 
   const read = new OptionReader(raw, errors);
   const limitsRaw = typeof raw.limits === 'object' && raw.limits !== null ? (raw.limits as Record<string, unknown>) : {};
-  const limitReader = new OptionReader({ ...limitsRaw, ...pick(raw, ['maxBodyBytes', 'maxQueuedSpans']) }, errors, 'limits.');
+  const limitReader = new OptionReader({ ...limitsRaw, ...pick(raw, ['maxBodyBytes', 'maxQueuedSpans', 'maxAttributesPerSpan', 'maxAttributeValueBytes']) }, errors, 'limits.');
   const limits: IngestLimits = {
     maxBodyBytes: limitReader.integer('maxBodyBytes', DEFAULT_CONFIG.limits.maxBodyBytes, 1024),
     maxQueuedSpans: limitReader.integer('maxQueuedSpans', DEFAULT_CONFIG.limits.maxQueuedSpans, 1),
     maxSpansPerRequest: limitReader.integer('maxSpansPerRequest', DEFAULT_CONFIG.limits.maxSpansPerRequest, 1),
     maxLiveSpans: limitReader.integer('maxLiveSpans', DEFAULT_CONFIG.limits.maxLiveSpans, 1),
     maxSpansPerTrace: limitReader.integer('maxSpansPerTrace', DEFAULT_CONFIG.limits.maxSpansPerTrace, 1),
+    maxAttributesPerSpan: limitReader.integer('maxAttributesPerSpan', DEFAULT_CONFIG.limits.maxAttributesPerSpan, 0),
+    maxAttributeValueBytes: limitReader.integer('maxAttributeValueBytes', DEFAULT_CONFIG.limits.maxAttributeValueBytes, 0),
   };
   const storage = read.string('storage', DEFAULT_CONFIG.storage);
   if (storage !== 'duckdb' && storage !== 'clickhouse') errors.push(`storage: must be "duckdb" or "clickhouse", got "${storage}"`);
@@ -119,6 +138,7 @@ export function loadConfig(options: {
     failureRules: readFailureRules(raw.failureRules, errors),
     proxies: readStringList(raw.proxies, 'proxies', errors),
     otlpCorsOrigins: readStringList(raw.otlpCorsOrigins, 'otlpCorsOrigins', errors),
+    ...readSecurity(raw, errors, warnings),
   };
   return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, config, warnings };
 }
@@ -162,6 +182,17 @@ class OptionReader {
       return fallback;
     }
     return parsed;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.raw[key];
+    if (value === undefined || value === null || value === '') return fallback;
+    if (typeof value === 'boolean') return value;
+    const text = String(value).trim().toLowerCase();
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+    this.errors.push(`${this.prefix}${key}: expected true or false, got ${JSON.stringify(value)}`);
+    return fallback;
   }
 
   integer(key: string, fallback: number, min = -Infinity, max = Infinity): number {
@@ -260,4 +291,45 @@ function readFailureRules(value: unknown, errors: string[]): FailureRuleConfig[]
     });
   });
   return rules;
+}
+
+/** Options that may be given flat (environment variables, flags) as well as in their YAML group. */
+type SecurityOption = 'ingestTokens' | 'queryTokens' | 'multiTenancy' | 'maxTenants' | keyof HttpTimeouts | keyof QueryLimits;
+const SECURITY_FLAT_KEYS: readonly SecurityOption[] = [
+  'ingestTokens', 'queryTokens', 'requestTimeoutMs', 'idleTimeoutMs', 'keepAliveTimeoutMs', 'queryTimeoutMs', 'maxQueryRangeHours',
+];
+
+/** Tokens shorter than this are accepted with a warning: they can be guessed. */
+const SHORT_TOKEN_CHARS = 16;
+
+/** `auth`, tenancy, HTTP timeouts and query limits; flat keys win over the YAML groups. */
+function readSecurity(raw: Record<string, unknown>, errors: string[], warnings: string[]): Pick<TributaryConfig, 'auth' | 'multiTenancy' | 'maxTenants' | 'http' | 'query'> {
+  const group = (key: string) => (typeof raw[key] === 'object' && raw[key] !== null && !Array.isArray(raw[key]) ? (raw[key] as Record<string, unknown>) : {});
+  const authRaw = { ...group('auth'), ...pick(raw, ['ingestTokens', 'queryTokens']) };
+  const tokens = (key: keyof AuthConfig): string[] => {
+    const list = readStringList(authRaw[key], `auth.${key}`, errors);
+    for (const token of list) {
+      if (/[\s\x00-\x1f\x7f]/.test(token)) errors.push(`auth.${key}: a token must not contain spaces or control characters`);
+      else if (token.length < SHORT_TOKEN_CHARS) warnings.push(`auth.${key}: a token of ${token.length} characters is easy to guess (use ${SHORT_TOKEN_CHARS} or more)`);
+    }
+    return list;
+  };
+  const http = new OptionReader({ ...group('http'), ...pick(raw, ['requestTimeoutMs', 'idleTimeoutMs', 'keepAliveTimeoutMs']) }, errors, 'http.');
+  const query = new OptionReader({ ...group('query'), ...pick(raw, ['queryTimeoutMs', 'maxQueryRangeHours']) }, errors, 'query.');
+  const top = new OptionReader(raw, errors);
+  const defaults = DEFAULT_CONFIG;
+  return {
+    auth: { ingestTokens: tokens('ingestTokens'), queryTokens: tokens('queryTokens') },
+    multiTenancy: top.boolean('multiTenancy', defaults.multiTenancy),
+    maxTenants: top.integer('maxTenants', defaults.maxTenants, 1),
+    http: {
+      requestTimeoutMs: http.integer('requestTimeoutMs', defaults.http.requestTimeoutMs, 100),
+      idleTimeoutMs: http.integer('idleTimeoutMs', defaults.http.idleTimeoutMs, 100),
+      keepAliveTimeoutMs: http.integer('keepAliveTimeoutMs', defaults.http.keepAliveTimeoutMs, 100),
+    },
+    query: {
+      queryTimeoutMs: query.integer('queryTimeoutMs', defaults.query.queryTimeoutMs, 1),
+      maxQueryRangeHours: query.number('maxQueryRangeHours', defaults.query.maxQueryRangeHours, 0),
+    },
+  };
 }

@@ -1,6 +1,9 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { wwwAuthenticate, type Admission, type Credentials, type Refusal } from '../app/access.js';
+import { fastifyTimeouts } from '../app/http-timeouts.js';
+import type { HttpTimeouts } from '../config/config.js';
 import type { IngestOutcome, IngestPipeline } from './pipeline.js';
 import { exportResponseJson, exportResponseProtobuf, statusJson, statusProtobuf } from './otlp-responses.js';
 
@@ -11,17 +14,34 @@ const inflateAsync = promisify(inflate);
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
+const GRPC_UNAUTHENTICATED = 16;
 
 type Encoding = 'protobuf' | 'json';
 
-export interface OtlpHttpOptions {
+/**
+ * Decides, from what a request carried, whether it may export and into which pipeline (with
+ * multi-tenancy: its tenant's). Called before the body is read.
+ */
+export type IngestAdmit = (credentials: Credentials) => Promise<Admission<IngestPipeline>>;
+
+/** Where a receiver's requests go: always one pipeline, or the one `admit` picks per request. */
+export type PipelineSource = { readonly pipeline: IngestPipeline } | { readonly admit: IngestAdmit };
+
+export function admitterOf(source: PipelineSource): IngestAdmit {
+  if ('admit' in source) return source.admit;
+  const admitted = { ok: true, value: source.pipeline } as const;
+  return async () => admitted;
+}
+
+export type OtlpHttpOptions = PipelineSource & {
   readonly host: string;
   readonly port: number;
-  readonly pipeline: IngestPipeline;
   readonly maxBodyBytes: number;
   /** Origins allowed to export from a browser (CORS); `*` for any. */
   readonly corsOrigins?: readonly string[];
-}
+  /** Socket timeouts (slow clients); Fastify's defaults when absent. */
+  readonly timeouts?: HttpTimeouts;
+};
 
 export interface RunningServer {
   /** The port actually bound (differs from the requested one when that was 0). */
@@ -45,9 +65,10 @@ export async function startOtlpHttpReceiver(options: OtlpHttpOptions): Promise<R
 }
 
 export function buildOtlpHttpApp(options: OtlpHttpOptions): FastifyInstance {
-  const { pipeline, maxBodyBytes } = options;
+  const { maxBodyBytes } = options;
+  const admit = admitterOf(options);
   // Fastify enforces the limit on the compressed body; decompression enforces it again below.
-  const app = Fastify({ bodyLimit: maxBodyBytes, logger: false });
+  const app = Fastify({ bodyLimit: maxBodyBytes, logger: false, ...fastifyTimeouts(options.timeouts) });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -61,7 +82,7 @@ export function buildOtlpHttpApp(options: OtlpHttpOptions): FastifyInstance {
       reply.header('Vary', 'Origin');
       if (request.method === 'OPTIONS') {
         reply.header('Access-Control-Allow-Methods', 'POST');
-        reply.header('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, traceparent');
+        reply.header('Access-Control-Allow-Headers', 'Content-Type, Content-Encoding, traceparent, Authorization, X-Scope-OrgID');
         reply.header('Access-Control-Max-Age', '600');
         await reply.code(204).send();
       }
@@ -78,7 +99,19 @@ export function buildOtlpHttpApp(options: OtlpHttpOptions): FastifyInstance {
     return sendStatus(reply, status, encoding, GRPC_INVALID_ARGUMENT, error.message);
   });
 
+  // Token and tenant are checked before the body is read, so a refused client costs no buffering.
+  const admitted = new WeakMap<FastifyRequest, IngestPipeline>();
+  app.addHook('onRequest', async (request, reply) => {
+    // Only an export is admitted: other paths and preflights get their 404/204 and open no tenant.
+    if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/traces') return;
+    const admission = await admit({ authorization: header(request, 'authorization'), tenant: header(request, 'x-scope-orgid') });
+    if (admission.ok) return void admitted.set(request, admission.value);
+    await sendRefusal(reply, admission.refusal, encodingOf(request.headers['content-type']) ?? 'json');
+  });
+
   app.post('/v1/traces', async (request, reply) => {
+    const pipeline = admitted.get(request);
+    if (pipeline === undefined) throw new Error('OTLP request reached the handler without admission');
     const encoding = encodingOf(request.headers['content-type']);
     if (encoding === undefined) {
       return sendStatus(reply, 415, 'json', GRPC_INVALID_ARGUMENT,
@@ -104,6 +137,27 @@ export function buildOtlpHttpApp(options: OtlpHttpOptions): FastifyInstance {
   });
 
   return app;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A refused request: 401 with `WWW-Authenticate: Bearer` (RFC 6750), 400, 429 or 503; body `google.rpc.Status`. */
+function sendRefusal(reply: FastifyReply, refusal: Refusal, encoding: Encoding): FastifyReply {
+  switch (refusal.kind) {
+    case 'unauthenticated':
+      reply.header('WWW-Authenticate', wwwAuthenticate(refusal));
+      return sendStatus(reply, 401, encoding, GRPC_UNAUTHENTICATED, refusal.message);
+    case 'invalid-tenant':
+      return sendStatus(reply, 400, encoding, GRPC_INVALID_ARGUMENT, refusal.message);
+    case 'tenant-limit':
+      return sendStatus(reply, 429, encoding, GRPC_RESOURCE_EXHAUSTED, refusal.message);
+    case 'unavailable':
+      reply.header('Retry-After', '1');
+      return sendStatus(reply, 503, encoding, GRPC_UNAVAILABLE, refusal.message);
+  }
 }
 
 function encodingOf(contentType: string | undefined): Encoding | undefined {

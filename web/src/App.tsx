@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { RefreshContext, usePendingRequests } from './api.js';
+import { credentials, signOut, useAuthVersion, useSignInReason } from './auth.js';
+import { SignIn } from './components/SignIn.js';
 import { TimePicker } from './components/TimePicker.js';
 import { ZonePicker } from './components/ZonePicker.js';
 import { Empty } from './components/States.js';
@@ -52,12 +54,26 @@ function titleOf(route: Route): string {
   }
 }
 
+/** The tenant and a Sign out button, once the user signed in (nothing on an open server). */
+function SignedIn() {
+  useAuthVersion();
+  const { token, tenant } = credentials();
+  if (token === '' && tenant === '') return null;
+  return (
+    <span className="signed-in">
+      {tenant !== '' ? <span className="control-label" title="X-Scope-OrgID">tenant {tenant}</span> : null}
+      <button type="button" className="button" onClick={signOut}>Sign out</button>
+    </span>
+  );
+}
+
 /** The shell: navigation, the timeframe and zone pickers every view shares, and the current page. */
 export function App() {
   const location = useLocation();
   const route = parseRoute(location.pathname);
   const [refresh, setRefresh] = useState(0);
   const busy = usePendingRequests() > 0;
+  const signInReason = useSignInReason();
   const title = titleOf(route);
   useEffect(() => {
     document.title = `${title} · Tributary`;
@@ -79,10 +95,11 @@ export function App() {
           <TimePicker location={location} />
           <ZonePicker location={location} />
           <button type="button" className="button" onClick={() => setRefresh((n) => n + 1)} title="Query again (relative timeframes move with the clock)">Refresh</button>
+          <SignedIn />
         </div>
       </header>
       <main id="main" tabIndex={-1} aria-busy={busy}>
-        <Page route={route} location={location} />
+        {signInReason !== null ? <SignIn reason={signInReason} /> : <Page route={route} location={location} />}
       </main>
     </RefreshContext.Provider>
   );

@@ -1,4 +1,5 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { authHeaders, requireSignIn, useAuthVersion } from './auth.js';
 
 /** What a view shows for one API request: a discriminated union, so no state is forgotten. */
 export type Loadable<T> =
@@ -56,7 +57,7 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<L
 async function fetchJsonOnce<T>(url: string, signal?: AbortSignal): Promise<Loadable<T>> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: signal ?? null, headers: { accept: 'application/json' } });
+    response = await fetch(url, { signal: signal ?? null, headers: { accept: 'application/json', ...authHeaders() } });
   } catch (error) {
     if (signal?.aborted) throw error;
     return { state: 'error', status: 0, code: 'network', message: `cannot reach the Tributary server (${error instanceof Error ? error.message : String(error)})` };
@@ -67,7 +68,11 @@ async function fetchJsonOnce<T>(url: string, signal?: AbortSignal): Promise<Load
   } catch {
     return errorFrom(response.status, undefined);
   }
-  return response.ok ? { state: 'ok', data: body as T } : errorFrom(response.status, body);
+  if (response.ok) return { state: 'ok', data: body as T };
+  const failure = errorFrom(response.status, body);
+  // 401: a token (or, on a multi-tenant server, a tenant) is needed: the app shows the sign-in form.
+  if (response.status === 401 && failure.state === 'error') requireSignIn(failure.message);
+  return failure;
 }
 
 /** Bumped by the Refresh button: every `useApi` fetches again (relative windows move with now). */
@@ -76,7 +81,8 @@ export const RefreshContext = createContext(0);
 /** Fetches `url` (null: nothing to fetch yet) whenever it or the refresh counter changes. */
 export function useApi<T>(url: string | null): Loadable<T> {
   const refresh = useContext(RefreshContext);
-  const key = url === null ? null : `${refresh}:${url}`;
+  const signedIn = useAuthVersion();
+  const key = url === null ? null : `${refresh}:${signedIn}:${url}`;
   const [result, setResult] = useState<{ readonly key: string; readonly value: Loadable<T> } | undefined>(undefined);
   useEffect(() => {
     if (key === null || url === null) return undefined;
