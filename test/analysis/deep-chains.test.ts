@@ -12,7 +12,8 @@ import { foldFlow } from '../../src/analysis/flow.js';
 import type { GeneratedTopology } from '../../src/analysis/testing/topology.js';
 import { SpanKind } from '../../src/model/otlp.js';
 import type { FocalFilter } from '../../src/storage/api/call-queries.js';
-import { BACKENDS, ingest, topologyFrom, type IngestedStore } from './differential-cases.js';
+import { stopClickHouseServer } from './clickhouse-store.js';
+import { BACKENDS, backendTitle, timeLimitFor, ingest, skipReason, topologyFrom, type IngestedStore } from './differential-cases.js';
 import { str, T0, traceRequest, type SpanSpec } from './otlp-requests.js';
 
 const DEPTH = 300;
@@ -48,15 +49,17 @@ const pong: FocalFilter = { ...WINDOW, service: { kind: 'service', name: 'pong' 
 const ping: FocalFilter = { ...WINDOW, service: { kind: 'service', name: 'ping' } };
 const database: FocalFilter = { ...WINDOW, service: { kind: 'database', name: 'deep-db' } };
 
+afterAll(stopClickHouseServer);
+
 for (const backend of BACKENDS) {
-  describe(`${backend}: a ${DEPTH}-deep chain`, () => {
+  describe.skipIf(skipReason(backend) !== undefined)(backendTitle(backend, `${backend}: a ${DEPTH}-deep chain`), { timeout: timeLimitFor(backend) }, () => {
     let store: IngestedStore | undefined;
     beforeAll(async () => {
       store = await ingest(topology, backend);
-    });
+    }, timeLimitFor(backend));
     afterAll(async () => {
       await store?.close();
-    });
+    }, timeLimitFor(backend));
 
     it('answers every one-hop analysis as the oracle does', async () => {
       const s = store!.storage;

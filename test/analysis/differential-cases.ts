@@ -24,6 +24,7 @@ import type { ChainStep, FocalFilter, ServiceRef, TimeRange, ZoneFilter } from '
 import type { Storage } from '../../src/storage/api/storage.js';
 import { openDuckDbStorage } from '../../src/storage/duckdb/duckdb-storage.js';
 import { openMemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { clickHouseSkipReason, openClickHouseTestStore } from './clickhouse-store.js';
 
 export interface Topology {
   readonly generated: GeneratedTopology;
@@ -73,8 +74,27 @@ export interface IngestedStore {
 }
 
 /** The backends whose fast path (`CallAnalytics`) the differential test compares with the oracle. */
-export const BACKENDS = ['duckdb', 'memory'] as const;
+export const BACKENDS = ['duckdb', 'memory', 'clickhouse'] as const;
 export type Backend = (typeof BACKENDS)[number];
+
+/** Why `backend` cannot run on this machine (its cases are skipped, the reason in their title), or undefined. */
+export function skipReason(backend: Backend): string | undefined {
+  return backend === 'clickhouse' ? clickHouseSkipReason() : undefined;
+}
+
+/**
+ * Per-test and per-hook time limit for `backend`: a ClickHouse statement costs tens of
+ * milliseconds of server overhead (18.16), and these files run thousands of them.
+ */
+export function timeLimitFor(backend: Backend): number | undefined {
+  return backend === 'clickhouse' ? 900_000 : undefined;
+}
+
+/** The title of a backend's describe block, with the reason when it is skipped. */
+export function backendTitle(backend: Backend, title: string): string {
+  const reason = skipReason(backend);
+  return reason === undefined ? title : `${title} (skipped: ${reason})`;
+}
 
 /** Ingests the topology's batches into a fresh store the way the server does: append, then the assembler. */
 export async function ingest(topology: Topology, backend: Backend = 'duckdb'): Promise<IngestedStore> {
@@ -85,6 +105,10 @@ export async function ingest(topology: Topology, backend: Backend = 'duckdb'): P
 
 /** A fresh, empty store of `backend`. */
 export async function openStore(backend: Backend): Promise<IngestedStore & { readonly logs: string[] }> {
+  if (backend === 'clickhouse') {
+    const storage = await openClickHouseTestStore();
+    return { storage, logs: [], close: () => storage.close() };
+  }
   const dataDir = backend === 'duckdb' ? await mkdtemp(path.join(tmpdir(), 'tributary-differential-')) : undefined;
   const storage = dataDir !== undefined ? await openDuckDbStorage({ dataDir, memoryLimit: '512MB', threads: 1 }) : openMemoryStorage();
   return {

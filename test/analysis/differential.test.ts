@@ -13,7 +13,8 @@ import { generateTopology } from '../../src/analysis/testing/topology.js';
 import { encodeTraceRequest } from '../../src/otlp/encode.js';
 import type { FocalFilter, ServiceRef, TraceQuery } from '../../src/storage/api/call-queries.js';
 import { backtraceGroups as pathBacktraceGroups, flowGroups as pathFlowGroups } from '../../src/storage/memory/analytics.js';
-import { BACKENDS, casesOf, ingest, topologyOf, type Cases, type IngestedStore, type Topology } from './differential-cases.js';
+import { stopClickHouseServer } from './clickhouse-store.js';
+import { BACKENDS, backendTitle, timeLimitFor, casesOf, ingest, skipReason, topologyOf, type Cases, type IngestedStore, type Topology } from './differential-cases.js';
 
 const SEEDS = Array.from({ length: 30 }, (_, i) => i + 1);
 const EXEMPLARS = 5;
@@ -209,16 +210,18 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
+afterAll(stopClickHouseServer);
+
 for (const backend of BACKENDS) {
   for (const seed of SEEDS) {
-    describe(`${backend} fast path == oracle, seed ${seed}`, () => {
+    describe.skipIf(skipReason(backend) !== undefined)(backendTitle(backend, `${backend} fast path == oracle, seed ${seed}`), { timeout: timeLimitFor(backend) }, () => {
       let store: IngestedStore | undefined;
       beforeAll(async () => {
         store = await ingest(seeded(seed).topology, backend);
-      });
+      }, timeLimitFor(backend));
       afterAll(async () => {
         await store?.close();
-      });
+      }, timeLimitFor(backend));
 
       it('stores exactly the calls the oracle derives (both sides see the same traces)', async () => {
         expect(store!.logs).toEqual([]);

@@ -17,7 +17,8 @@ import type { GeneratedTopology } from '../../src/analysis/testing/topology.js';
 import { SpanKind } from '../../src/model/otlp.js';
 import type { ServiceKind } from '../../src/model/service.js';
 import type { CallAnalytics, ChainStep, FocalFilter, NodeRef, TraceQuery, ZoneFilter } from '../../src/storage/api/call-queries.js';
-import { BACKENDS, feed, openStore, topologyFrom, type IngestedStore } from './differential-cases.js';
+import { stopClickHouseServer } from './clickhouse-store.js';
+import { BACKENDS, backendTitle, timeLimitFor, feed, openStore, skipReason, topologyFrom, type IngestedStore } from './differential-cases.js';
 import { str, traceRequest, T0 } from './otlp-requests.js';
 
 const WINDOW = { fromUnixNano: T0, toUnixNano: T0 + 3_600_000_000_000n };
@@ -186,8 +187,10 @@ describe('the oracle on the hostile traces (what the stores must match)', () => 
   });
 });
 
+afterAll(stopClickHouseServer);
+
 for (const backend of BACKENDS) {
-  describe(`${backend}: hostile values are data, never code or patterns`, () => {
+  describe.skipIf(skipReason(backend) !== undefined)(backendTitle(backend, `${backend}: hostile values are data, never code or patterns`), { timeout: timeLimitFor(backend) }, () => {
     let store: (IngestedStore & { readonly logs: string[] }) | undefined;
     let beforeData: unknown[] = [];
     beforeAll(async () => {
@@ -195,10 +198,10 @@ for (const backend of BACKENDS) {
       // Run (and so prepare) every statement while the store is empty, then add the data.
       beforeData = await everyAnswer(store.storage);
       await feed(store, topology);
-    });
+    }, timeLimitFor(backend));
     afterAll(async () => {
       await store?.close();
-    });
+    }, timeLimitFor(backend));
 
     it('answered the empty store as the oracle answers no traces', () => {
       const expected = oracleAnswers(new Oracle([], topology.derivation));

@@ -19,7 +19,8 @@
  * twice — readers collapse exact duplicates, so nothing visible changes. Call replacement is made
  * crash-safe by generations (`call-writer.ts`, ADR 0004).
  */
-import type { AppendResult, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
 import { StorageError } from '../api/storage.js';
 import type {
   BacktraceDetails,
@@ -44,6 +45,7 @@ import { ClickHouseAnalytics } from './analytics/analytics.js';
 import { CALL_SELECT, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
 import { ClickHouseConnection, ensureDatabase } from './connection.js';
+import type { ClickHouseQueryRunner } from './connection.js';
 import { liveCallsFilter } from './live-calls.js';
 import { DERIVED_WATERMARK, SEQ_FLOOR, getMeta, readKnownContent, readSeqFloor, setMeta } from './meta.js';
 import { deleteStartedBefore, purgeOrphanDerivations, purgeSupersededCalls } from './retention.js';
@@ -101,6 +103,8 @@ class ClickHouseStorage implements Storage {
   private readonly writes: GroupCommitQueue<SpanBatch, AppendResult>;
   private readonly traceReader: TraceReader;
   private readonly analytics: CallAnalytics;
+  /** The `ReadOptions.signal` of the read in whose async context a query runs. */
+  private readonly readSignal = new AsyncLocalStorage<AbortSignal | undefined>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -116,7 +120,8 @@ class ClickHouseStorage implements Storage {
       closedError: () => this.closedError(),
     });
     this.traceReader = new TraceReader(tables);
-    this.analytics = new ClickHouseAnalytics(conn, tables);
+    // The analytics read through a runner that passes the signal of the call being run (readSignal).
+    this.analytics = new ClickHouseAnalytics({ query: (sql) => conn.query(sql, { signal: this.readSignal.getStore() }) }, tables);
   }
 
   appendSpans(batch: SpanBatch): Promise<AppendResult> {
@@ -206,8 +211,18 @@ class ClickHouseStorage implements Storage {
     return this.write('setDerivedWatermark', () => this.setMeta(DERIVED_WATERMARK, uint64Literal(seq)));
   }
 
-  getTrace(traceId: string): Promise<StoredTrace> {
-    return this.guard('getTrace', () => this.traceReader.read(this.conn, traceId));
+  getTrace(traceId: string, options?: ReadOptions): Promise<StoredTrace> {
+    return this.guard('getTrace', () => this.traceReader.read(this.signalled(options), traceId));
+  }
+
+  getTraces(traceIds: readonly string[], options?: ReadOptions): Promise<Map<string, StoredTrace>> {
+    return this.guard('getTraces', () => this.traceReader.readMany(this.signalled(options), traceIds));
+  }
+
+  /** The connection as a query runner whose queries stop when `options.signal` aborts. */
+  private signalled(options: ReadOptions | undefined): ClickHouseQueryRunner {
+    const signal = options?.signal;
+    return signal === undefined ? this.conn : { query: (sql) => this.conn.query(sql, { signal }) };
   }
 
   getTraceCalls(traceId: string): Promise<ServiceCall[]> {
@@ -222,40 +237,40 @@ class ClickHouseStorage implements Storage {
 
   // The analyses (CallAnalytics): SQL in ./analytics.
 
-  backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
-    return this.guard('backtraceGroups', () => this.analytics.backtraceGroups(filter));
+  backtraceGroups(filter: FocalFilter, options?: ReadOptions): Promise<BacktraceGroup[]> {
+    return this.guard('backtraceGroups', () => this.readSignal.run(options?.signal, () => this.analytics.backtraceGroups(filter)));
   }
 
-  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails> {
-    return this.guard('backtraceDetails', () => this.analytics.backtraceDetails(filter, nodePath, exemplarLimit));
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number, options?: ReadOptions): Promise<BacktraceDetails> {
+    return this.guard('backtraceDetails', () => this.readSignal.run(options?.signal, () => this.analytics.backtraceDetails(filter, nodePath, exemplarLimit)));
   }
 
-  flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
-    return this.guard('flowGroups', () => this.analytics.flowGroups(filter));
+  flowGroups(filter: FocalFilter, options?: ReadOptions): Promise<FlowGroup[]> {
+    return this.guard('flowGroups', () => this.readSignal.run(options?.signal, () => this.analytics.flowGroups(filter)));
   }
 
-  serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {
-    return this.guard('serviceSummaries', () => this.analytics.serviceSummaries(range, zone));
+  serviceSummaries(range: TimeRange, zone?: ZoneFilter, options?: ReadOptions): Promise<ServiceSummary[]> {
+    return this.guard('serviceSummaries', () => this.readSignal.run(options?.signal, () => this.analytics.serviceSummaries(range, zone)));
   }
 
-  serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood> {
-    return this.guard('serviceNeighbourhood', () => this.analytics.serviceNeighbourhood(filter));
+  serviceNeighbourhood(filter: FocalFilter, options?: ReadOptions): Promise<ServiceNeighbourhood> {
+    return this.guard('serviceNeighbourhood', () => this.readSignal.run(options?.signal, () => this.analytics.serviceNeighbourhood(filter)));
   }
 
-  failures(filter: FocalFilter, bucketMs: number): Promise<FailureSummary> {
-    return this.guard('failures', () => this.analytics.failures(filter, bucketMs));
+  failures(filter: FocalFilter, bucketMs: number, options?: ReadOptions): Promise<FailureSummary> {
+    return this.guard('failures', () => this.readSignal.run(options?.signal, () => this.analytics.failures(filter, bucketMs)));
   }
 
-  findTraces(query: TraceQuery): Promise<TraceSummary[]> {
-    return this.guard('findTraces', () => this.analytics.findTraces(query));
+  findTraces(query: TraceQuery, options?: ReadOptions): Promise<TraceSummary[]> {
+    return this.guard('findTraces', () => this.readSignal.run(options?.signal, () => this.analytics.findTraces(query)));
   }
 
-  serviceKinds(name: string): Promise<ServiceKind[]> {
-    return this.guard('serviceKinds', () => this.analytics.serviceKinds(name));
+  serviceKinds(name: string, options?: ReadOptions): Promise<ServiceKind[]> {
+    return this.guard('serviceKinds', () => this.readSignal.run(options?.signal, () => this.analytics.serviceKinds(name)));
   }
 
-  listResources(): Promise<Map<string, Record<string, string>>> {
-    return this.guard('listResources', () => this.analytics.listResources());
+  listResources(options?: ReadOptions): Promise<Map<string, Record<string, string>>> {
+    return this.guard('listResources', () => this.readSignal.run(options?.signal, () => this.analytics.listResources()));
   }
 
   close(): Promise<void> {

@@ -13,6 +13,7 @@
  * INSERT's data, so it is raised per query for statements with long id lists; the client's default
  * request settings are all accepted by 18.16 (checked: none needed turning off).
  */
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -65,11 +66,32 @@ export class ClickHouseConnection implements ClickHouseQueryRunner {
     });
   }
 
-  /** Runs a SELECT; resolves with its rows as parsed JSON objects. */
-  async query(sql: string): Promise<Record<string, unknown>[]> {
+  /**
+   * Runs a SELECT; resolves with its rows as parsed JSON objects. When `signal` aborts, the
+   * request is abandoned and the server told to stop the query (`KILL QUERY … ASYNC` by its
+   * query id: the server does not notice a closed HTTP connection until it sends the result).
+   */
+  async query(sql: string, options: { readonly signal?: AbortSignal } = {}): Promise<Record<string, unknown>[]> {
+    const { signal } = options;
+    if (signal === undefined) {
+      return this.run(sql, async () => {
+        const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
+        return result.json<Record<string, unknown>>();
+      });
+    }
+    const queryId = randomUUID();
+    const kill = () => {
+      this.client.command({ query: `KILL QUERY WHERE query_id = ${stringLiteral(queryId)} ASYNC` }).catch(() => undefined);
+    };
     return this.run(sql, async () => {
-      const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
-      return result.json<Record<string, unknown>>();
+      signal.throwIfAborted();
+      signal.addEventListener('abort', kill, { once: true });
+      try {
+        const result = await this.client.query({ query: sql, format: 'JSONEachRow', query_id: queryId, abort_signal: signal });
+        return await result.json<Record<string, unknown>>();
+      } finally {
+        signal.removeEventListener('abort', kill);
+      }
     });
   }
 

@@ -36,27 +36,55 @@ export class TraceReader {
   constructor(private readonly tables: ClickHouseTables) {}
 
   async read(conn: ClickHouseQueryRunner, traceHex: string): Promise<StoredTrace> {
-    const rows = await conn.query(`SELECT span_id, parent_span_id, seq, resource_id, scope_id, name, kind, start_time_ns, duration_ns,
-      status_code, status_message, hex(payload) AS payload
-      FROM ${this.tables.spans} WHERE trace_id = ${traceIdLiteral(traceHex)}`);
-    const spans = rows.map((row) => spanFromRow(traceHex, row));
-    spans.sort(byStartThenSpanIdThenSeq);
-    const kept = collapseDuplicates(spans);
-    if (kept.length === 0) return { spans: [], resources: new Map(), scopes: new Map() };
+    return (await this.readMany(conn, [traceHex])).get(traceHex)!;
+  }
 
-    const resourceRows = await this.lookup(conn, this.resources, 'resources', kept.map((s) => s.resourceId));
-    const scopeRows = await this.lookup(conn, this.scopes, 'scopes', kept.map((s) => s.scopeId));
-    const resources = new Map<string, BatchResource>();
-    for (const [id, content] of resourceRows) {
-      resources.set(id64Hex(id), { id, bytes: content.bytes.slice(), attributes: decodeAttributes(content.attributes) });
+  /**
+   * `read` for each distinct id of `traceHexes`: one spans query (`trace_id IN (…)`, primary-key
+   * ranges), then one lookup each of the resources and scopes not cached.
+   */
+  async readMany(conn: ClickHouseQueryRunner, traceHexes: readonly string[]): Promise<Map<string, StoredTrace>> {
+    const distinct = [...new Set(traceHexes)];
+    const literals = distinct.map(traceIdLiteral);
+    const rowsByTrace = new Map<string, SpanRow[]>(distinct.map((hex) => [hex, []]));
+    if (distinct.length === 0) return new Map();
+    const rows = await conn.query(`SELECT lower(hex(trace_id)) AS trace, span_id, parent_span_id, seq, resource_id, scope_id, name, kind,
+      start_time_ns, duration_ns, status_code, status_message, hex(payload) AS payload
+      FROM ${this.tables.spans} WHERE trace_id IN (${literals.join(',')})`);
+    for (const row of rows) {
+      const traceHex = String(row['trace']);
+      rowsByTrace.get(traceHex)?.push(spanFromRow(traceHex, row));
     }
-    const scopes = new Map<string, Uint8Array>();
-    for (const [id, content] of scopeRows) scopes.set(id64Hex(id), content.bytes.slice());
-    return { spans: kept.map((s) => s.span), resources, scopes };
+    const kept = new Map<string, SpanRow[]>();
+    for (const [traceHex, spans] of rowsByTrace) {
+      spans.sort(byStartThenSpanIdThenSeq);
+      kept.set(traceHex, collapseDuplicates(spans));
+    }
+    const all = [...kept.values()].flat();
+    const resourceRows = await this.lookup(conn, this.resources, 'resources', all.map((s) => s.resourceId));
+    const scopeRows = await this.lookup(conn, this.scopes, 'scopes', all.map((s) => s.scopeId));
+    const out = new Map<string, StoredTrace>();
+    for (const [traceHex, spans] of kept) {
+      const resources = new Map<string, BatchResource>();
+      const scopes = new Map<string, Uint8Array>();
+      for (const { resourceId, scopeId } of spans) {
+        const resource = resourceRows.get(resourceId);
+        const resourceHex = id64Hex(resourceId);
+        if (resource && !resources.has(resourceHex)) {
+          resources.set(resourceHex, { id: resourceId, bytes: resource.bytes.slice(), attributes: decodeAttributes(resource.attributes) });
+        }
+        const scope = scopeRows.get(scopeId);
+        const scopeHex = id64Hex(scopeId);
+        if (scope && !scopes.has(scopeHex)) scopes.set(scopeHex, scope.bytes.slice());
+      }
+      out.set(traceHex, { spans: spans.map((s) => s.span), resources, scopes });
+    }
+    return out;
   }
 
   private async lookup(conn: ClickHouseQueryRunner, cache: Map<bigint, CachedContent>, table: 'resources' | 'scopes', ids: readonly bigint[]): Promise<Map<bigint, CachedContent>> {
     const out = new Map<bigint, CachedContent>();
+    if (ids.length === 0) return out;
     const missing: bigint[] = [];
     for (const id of new Set(ids)) {
       const hit = cache.get(id);
