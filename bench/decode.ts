@@ -11,6 +11,9 @@
  * Each decoder runs in a fresh child process: measured here, merely loading another library
  * (protobufjs, yaml, fastify) into the process slows the hot path by ~10%, and one decoder's
  * garbage would tax the next. Prints spans per CPU-second (one core) and per wall-clock second.
+ * `@opentelemetry/otlp-transformer` (0.223) is no second baseline: it ships a hand-written request
+ * serializer and a response deserializer, but no request decoder (no generated message code).
+ * `--json <file>` writes the result for bench/run.ts.
  * A program, not a test: nothing here asserts timings.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +25,7 @@ import { encodeTraceRequest } from '../src/otlp/encode.js';
 import { parseTraceRequestJson, traceRequestToJson } from '../src/otlp/json.js';
 import { OTLP_TRACE_DESCRIPTOR } from './otlp-descriptor.js';
 import { makeTraceRequest } from './payloads.js';
+import { writePartResult, type Measure } from './result.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -170,6 +174,24 @@ function runAll(): void {
   }
   console.log('\nMB = protobuf bytes (for the JSON row too, for comparison). CPU-s counts the decoding');
   console.log('process only, so it is the single-core figure even when other processes share the machine.');
+  const measures: Measure[] = results.map((r) => ({
+    name: `decode: ${r.name}`,
+    value: Math.round(r.spansPerCpuSecond),
+    unit: 'spans/CPU-s',
+    display: `${Math.round(r.spansPerCpuSecond).toLocaleString('en-US')} spans/CPU-s (${(r.spansPerCpuSecond / baseline).toFixed(2)}× protobufjs)`,
+  }));
+  writePartResult({
+    part: 'decode',
+    measures,
+    details: {
+      requests: requestCount,
+      spansPerRequest,
+      protobufBytesPerSpan: bytesPerSpan,
+      seconds,
+      otlpTransformer: '@opentelemetry/otlp-transformer has no request decoder (serializer and response deserializer only): not a baseline',
+      results,
+    },
+  });
 }
 
 const only = process.argv.indexOf('--only');

@@ -1,0 +1,154 @@
+/**
+ * Cached DuckDB stores of OpenTelemetry Demo traffic (bench/query-traffic.ts), built through the
+ * real ingest path (encode → decode → appendSpans → Assembler.add → flush), for the query and
+ * naive-backtrace benchmarks. Building 10M spans takes minutes, so a store is kept in
+ * `<tmpdir>/tributary-bench-query/` and reused while the code's schema version (the last of
+ * `MIGRATIONS`) is the one the store was built with: the directory name carries that version, and
+ * the file's own `schema_version` is checked before reuse, so a layout change rebuilds instead of
+ * migrating a benchmark store in place (or timing a stale layout).
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Metrics } from '../src/app/metrics.js';
+import { Assembler } from '../src/ingest/assembler.js';
+import { ServiceInfoCache } from '../src/ingest/skeletons.js';
+import { decodeTraceRequest } from '../src/otlp/decode-request.js';
+import { encodeTraceRequest } from '../src/otlp/encode.js';
+import type { TimeRange } from '../src/storage/api/call-queries.js';
+import { DATABASE_FILE, openDuckDbStorage } from '../src/storage/duckdb/duckdb-storage.js';
+import { MIGRATIONS } from '../src/storage/duckdb/schema.js';
+import { DemoTraffic } from './query-traffic.js';
+
+const WINDOW_START = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z
+const WINDOW_MS = 3_600_000;
+/** The hour every demo store's traces start in. */
+export const DEMO_WINDOW: TimeRange = { fromUnixNano: WINDOW_START, toUnixNano: WINDOW_START + BigInt(WINDOW_MS) * 1_000_000n };
+
+/** Bump when the generated traffic changes (query-traffic.ts, seed, traces per request). */
+const GENERATOR_VERSION = 1;
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+const CACHE_ROOT = path.join(tmpdir(), 'tributary-bench-query');
+/** Stores of query.ts before this module (generator 1, named by cache version): `-v2` held schema 3. */
+const LEGACY_SUFFIX: Record<number, string> = { 3: '-v2' };
+
+export interface DemoStore {
+  readonly dataDir: string;
+  readonly spans: number;
+  readonly traces: number;
+  readonly schemaVersion: number;
+  /** Seconds the build took (when it was built, not now). */
+  readonly buildSeconds: number;
+  /** False when this call built it. */
+  readonly cached: boolean;
+}
+
+type BuiltFile = Omit<DemoStore, 'dataDir' | 'cached'>;
+
+/**
+ * A store of at least `targetSpans` spans (whole requests of 100 traces, so a few more), cached.
+ * `rebuild` forces a fresh build. Progress goes to `log`.
+ */
+export async function demoStore(targetSpans: number, options: { rebuild?: boolean; log?: (line: string) => void } = {}): Promise<DemoStore> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const name = `otel-demo-${targetSpans}-gen${GENERATOR_VERSION}-schema${SCHEMA_VERSION}`;
+  const dataDir = path.join(CACHE_ROOT, name);
+  adoptLegacy(targetSpans, dataDir);
+  if (!options.rebuild) {
+    const built = await readBuilt(dataDir);
+    if (built !== undefined) return { ...built, dataDir, cached: true };
+  }
+  removeStale(targetSpans, name);
+  log(`building a store of ${targetSpans.toLocaleString('en')} spans in ${dataDir} (schema ${SCHEMA_VERSION}) …`);
+  const built = await build(targetSpans, dataDir, log);
+  log(`built ${built.spans.toLocaleString('en')} spans in ${built.buildSeconds} s`);
+  return { ...built, dataDir, cached: false };
+}
+
+/** The cached store's description, when its file exists and holds the code's schema version. */
+async function readBuilt(dataDir: string): Promise<BuiltFile | undefined> {
+  const file = path.join(dataDir, 'built.json');
+  if (!existsSync(file) || !existsSync(path.join(dataDir, DATABASE_FILE))) return undefined;
+  const built = JSON.parse(readFileSync(file, 'utf8')) as Partial<BuiltFile>;
+  if (built.schemaVersion !== SCHEMA_VERSION) return undefined;
+  if ((await fileSchemaVersion(path.join(dataDir, DATABASE_FILE))) !== SCHEMA_VERSION) return undefined;
+  return built as BuiltFile;
+}
+
+/** `max(version)` of the file's `schema_version`, read without migrating; undefined when unreadable. */
+async function fileSchemaVersion(file: string): Promise<number | undefined> {
+  let instance: DuckDBInstance | undefined;
+  try {
+    instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    const conn = await instance.connect();
+    const rows = (await conn.runAndReadAll('SELECT max(version) FROM schema_version')).getRows();
+    conn.closeSync();
+    return Number(rows[0]?.[0]);
+  } catch {
+    return undefined; // not a store, or one another process holds: rebuild rather than guess.
+  } finally {
+    instance?.closeSync();
+  }
+}
+
+/** Takes over a store query.ts built before this module existed, when it holds the current schema. */
+function adoptLegacy(targetSpans: number, dataDir: string): void {
+  const suffix = LEGACY_SUFFIX[SCHEMA_VERSION];
+  if (suffix === undefined || existsSync(dataDir)) return;
+  const legacy = path.join(CACHE_ROOT, `otel-demo-${targetSpans}${suffix}`);
+  const file = path.join(legacy, 'built.json');
+  if (!existsSync(file)) return;
+  const built = JSON.parse(readFileSync(file, 'utf8')) as Omit<BuiltFile, 'schemaVersion'>;
+  renameSync(legacy, dataDir);
+  writeFileSync(path.join(dataDir, 'built.json'), JSON.stringify({ ...built, schemaVersion: SCHEMA_VERSION }));
+}
+
+/** Deletes stores of this size built for other schema versions (a 10M store is 2+ GB). */
+function removeStale(targetSpans: number, keep: string): void {
+  if (!existsSync(CACHE_ROOT)) return;
+  for (const entry of readdirSync(CACHE_ROOT)) {
+    if (entry !== keep && entry.startsWith(`otel-demo-${targetSpans}-`)) rmSync(path.join(CACHE_ROOT, entry), { recursive: true, force: true });
+  }
+}
+
+async function build(targetSpans: number, dataDir: string, log: (line: string) => void): Promise<BuiltFile> {
+  rmSync(dataDir, { recursive: true, force: true });
+  const started = performance.now();
+  const storage = await openDuckDbStorage({ dataDir, memoryLimit: '2GB' });
+  const messages: string[] = [];
+  const assembler = new Assembler({
+    storage,
+    services: new ServiceInfoCache({ proxyServices: [] }),
+    derivation: { failureRules: [] },
+    metrics: new Metrics(),
+    settleMs: 0,
+    maxLiveSpans: 10_000_000,
+    maxSpansPerTrace: 1_000_000,
+    log: (message) => messages.push(message),
+  });
+  const tracesPerRequest = 100;
+  const traffic = new DemoTraffic({ seed: 1, windowStartUnixNano: WINDOW_START, windowMs: WINDOW_MS, tracesPerRequest });
+  let spans = 0;
+  let traces = 0;
+  try {
+    for (let requests = 0; spans < targetSpans; requests++) {
+      const decoded = decodeTraceRequest(encodeTraceRequest(traffic.next().request));
+      if (!decoded.ok) throw new Error(`generated request does not decode: ${decoded.error}`);
+      assembler.add(decoded.batch, (await storage.appendSpans(decoded.batch)).seq);
+      spans += decoded.batch.length;
+      traces += tracesPerRequest;
+      // Each request holds whole traces: derive them now rather than holding every skeleton.
+      if (requests % 10 === 9) await assembler.flush();
+      if (requests % 500 === 499) log(`  built ${spans.toLocaleString('en')} spans`);
+    }
+    await assembler.flush();
+  } finally {
+    await storage.close();
+  }
+  if (messages.length > 0) log(`assembler said:\n  ${messages.slice(0, 5).join('\n  ')}`);
+  const built: BuiltFile = { spans, traces, schemaVersion: SCHEMA_VERSION, buildSeconds: Math.round((performance.now() - started) / 100) / 10 };
+  // Written last: a store without built.json is an interrupted build and is rebuilt.
+  writeFileSync(path.join(dataDir, 'built.json'), JSON.stringify(built));
+  return built;
+}
