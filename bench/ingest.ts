@@ -205,6 +205,8 @@ async function main(): Promise<void> {
     rssFirstHalfMaxMiB: Math.round(rssFirstHalfMax / 2 ** 20),
     rssSecondHalfMaxMiB: Math.round(rssSecondHalfMax / 2 ** 20),
     shutdownSeconds: round(shutdownSeconds, 1),
+    // A store error while settling at shutdown shows here (it loses the live traces' calls).
+    ...(target.child.exitCode !== 0 && !sink ? { serverExit: target.child.exitCode ?? target.child.signalCode } : {}),
     ...(sink ? {} : { spansStored, diskBytes, walBytesAfterStop: walBytes, bytesPerSpan: round(diskBytes / spansStored, 1), files }),
     ...(clickhouseTables === undefined ? {} : clickHouseFigures(clickhouseTables, spansStored, clickhouseCpu / seconds, clickhousePeakRss)),
     loadAverage: [round(loadBefore, 2), round(loadavg()[0]!, 2)],

@@ -142,6 +142,16 @@ describe.skipIf(!clickHouseAvailable())(`clickhouse storage (skipped when ${CLIC
       await conn.close();
     });
 
+    it('takes statements naming tens of thousands of traces (a shutdown settles every live trace at once)', async () => {
+      const { storage, conn } = await store();
+      const traces = Array.from({ length: 20_000 }, (_, i) => traceIdHex(i + 1));
+      const entries = traces.map((traceId, i) => ({ traceId, calls: [serviceCall({ traceId, callId: spanIdHex(i + 1), startTimeUnixNano: T })], derivedSeq: 1n, firstDerivation: false }));
+      await storage.replaceTraceCalls(entries);
+      expect((await storage.derivedTraces(traces)).size).toBe(traces.length);
+      expect(Number((await conn.query('SELECT count() AS n FROM calls'))[0]?.['n'])).toBe(traces.length);
+      await conn.close();
+    });
+
     it('hides a half-written replace once recovery replaces the trace again', async () => {
       const { storage, conn } = await store();
       const t = traceIdHex(1);

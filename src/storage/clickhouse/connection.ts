@@ -44,6 +44,8 @@ export interface ClickHouseConnectionOptions {
 
 /** Statements up to this size are accepted (`max_query_size`), INSERT data excluded. */
 const MAX_QUERY_BYTES = 64 * 1024 * 1024;
+/** Parsed statements up to this many elements are accepted (`max_ast_elements`). */
+const MAX_AST_ELEMENTS = 10_000_000;
 
 export class ClickHouseConnection implements ClickHouseQueryRunner {
   private readonly client: ClickHouseClient;
@@ -59,6 +61,10 @@ export class ClickHouseConnection implements ClickHouseQueryRunner {
       request_timeout: options.requestTimeoutMs ?? 60_000,
       clickhouse_settings: {
         max_query_size: String(MAX_QUERY_BYTES),
+        // A statement naming many trace ids (derivedTraces of every live trace at shutdown, a big
+        // settle chunk) is one `IN (…)` list: 18.16 refuses past 50,000 AST elements (~8,300 ids).
+        max_ast_elements: String(MAX_AST_ELEMENTS),
+        max_expanded_ast_elements: String(MAX_AST_ELEMENTS),
         ...(options.cluster === undefined ? {} : { insert_distributed_sync: 1 }),
       },
       // Failures reach the caller as StorageErrors; the client's own error log would only repeat them.
