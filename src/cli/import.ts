@@ -20,6 +20,7 @@ export interface ImportFlags {
   data?: string;
   storage?: string;
   clickhouseUrl?: string;
+  clickhouseCluster?: string;
   config?: string;
   format?: string;
   /** Import into this tenant's store (else `TRIBUTARY_TENANT`). */
@@ -47,6 +48,7 @@ export async function importCommand(files: readonly string[], flags: ImportFlags
     ...(flags.data ? { dataDir: flags.data } : {}),
     ...(flags.storage ? { storage: flags.storage } : {}),
     ...(flags.clickhouseUrl ? { clickhouseUrl: flags.clickhouseUrl } : {}),
+    ...(flags.clickhouseCluster ? { clickhouseCluster: flags.clickhouseCluster } : {}),
   });
   if (!config) return 2;
   const tenant = tenantFlag(flags.tenant);

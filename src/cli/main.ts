@@ -17,10 +17,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       .option('--data <dir>', 'data directory of the embedded store (env TRIBUTARY_DATA, default ./data)')
       .addOption(new Option('--storage <backend>', 'storage backend (env TRIBUTARY_STORAGE)').choices(['duckdb', 'clickhouse']))
       .option('--clickhouse-url <url>', 'ClickHouse HTTP URL (env TRIBUTARY_CLICKHOUSE_URL)')
+      .option('--clickhouse-cluster <name>', 'ClickHouse cluster for sharded tables (env TRIBUTARY_CLICKHOUSE_CLUSTER)')
       .option('--config <file>', 'YAML config file (env TRIBUTARY_CONFIG)');
 
   storageOptions(program.command('serve').description('receive OTLP traces and serve the API and UI'))
-    .option('--clickhouse-cluster <name>', 'ClickHouse cluster for sharded tables (env TRIBUTARY_CLICKHOUSE_CLUSTER)')
     .option('--host <address>', 'address to bind every listener to (env TRIBUTARY_HOST, default 127.0.0.1)')
     .option('--port <n>', 'API and UI port (env TRIBUTARY_PORT, default 8686)', intFlag('port'))
     .option('--otlp-http-port <n>', 'OTLP/HTTP port (env TRIBUTARY_OTLP_HTTP_PORT, default 4318)', intFlag('otlp-http-port'))

@@ -18,6 +18,7 @@ export interface QueryFlags {
   tenant?: string;
   storage?: string;
   clickhouseUrl?: string;
+  clickhouseCluster?: string;
   config?: string;
   json?: boolean;
   from?: string;
@@ -43,6 +44,7 @@ async function withClient(flags: QueryFlags, run: (client: QueryClient) => Promi
       ...(flags.data ? { dataDir: flags.data } : {}),
       ...(flags.storage ? { storage: flags.storage } : {}),
       ...(flags.clickhouseUrl ? { clickhouseUrl: flags.clickhouseUrl } : {}),
+    ...(flags.clickhouseCluster ? { clickhouseCluster: flags.clickhouseCluster } : {}),
     });
     if (!config) return 2;
     client = await localClient(config, tenant.tenant);
