@@ -6,6 +6,14 @@ import type { Storage } from '../storage/api/storage.js';
 import type { Metrics } from './metrics.js';
 import { openStorage } from './storage.js';
 
+/**
+ * The part of the shutdown grace kept for closing the store (DuckDB checkpoints its WAL on close)
+ * and the process exit, not spent deriving: a quarter of the grace, at most 5 s.
+ */
+export function closeReserveMs(graceMs: number): number {
+  return Math.min(5_000, Math.floor(graceMs / 4));
+}
+
 /** Log lines go to stderr; the function is injectable so tests stay quiet. */
 export type Log = (message: string) => void;
 
@@ -21,8 +29,12 @@ export interface TenantRuntime {
   readonly assembler: Assembler;
   readonly pipeline: IngestPipeline;
   readonly metrics: Metrics;
-  /** Refuses new spans, settles live traces, closes the store. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Refuses new spans, derives live traces until `deadlineMs` (epoch ms; default: now +
+   * `config.shutdownGraceMs` − `closeReserveMs`), then closes the store. Traces left underived are
+   * derived by recovery at the next start. Idempotent (later calls share the first's deadline).
+   */
+  stop(deadlineMs?: number): Promise<void>;
 }
 
 /**
@@ -64,11 +76,13 @@ export async function openTenantRuntime(
     assembler,
     pipeline,
     metrics,
-    stop: () =>
+    stop: (deadlineMs) =>
       (stopping ??= (async () => {
         pipeline.close();
         try {
-          await assembler.stop();
+          const deadline = deadlineMs ?? Date.now() + config.shutdownGraceMs - closeReserveMs(config.shutdownGraceMs);
+          const { derived, left } = await assembler.stop({ deadlineMs: deadline });
+          if (left > 0) log(`shutdown: derived ${derived} live trace(s); ${left} left for recovery at the next start (shutdownGraceMs)`);
         } finally {
           await storage.close();
         }

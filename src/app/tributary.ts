@@ -9,7 +9,7 @@ import { Gate } from './gate.js';
 import { Metrics } from './metrics.js';
 import { tenantsRoot } from './storage.js';
 import { TenantMetrics } from './tenant-metrics.js';
-import { openTenantRuntime, type Log, type TenantRuntime } from './tenant-runtime.js';
+import { closeReserveMs, openTenantRuntime, type Log, type TenantRuntime } from './tenant-runtime.js';
 import { Tenants } from './tenants.js';
 
 export type { Log } from './tenant-runtime.js';
@@ -22,7 +22,11 @@ export interface RunningTributary {
   readonly runtime: TenantRuntime | undefined;
   /** The tenants' runtimes with multi-tenancy; undefined without. */
   readonly tenants: Tenants | undefined;
-  /** Stops taking requests, settles live traces, closes the store(s). */
+  /**
+   * Stops taking requests, derives live traces for what is left of `config.shutdownGraceMs`
+   * (counted from this call, minus a reserve for closing), closes the store(s). What is not
+   * derived by then is derived by recovery at the next start: its spans were stored before the ack.
+   */
   stop(): Promise<void>;
 }
 
@@ -91,8 +95,8 @@ export async function startTributary(config: TributaryConfig, log: Log): Promise
     return admission.ok ? { ok: true, value: admission.value.pipeline } : admission;
   };
   const runtimes = (): TenantRuntime[] => (runtime !== undefined ? [runtime] : tenants?.runtimes() ?? []);
-  const stopRuntimes = async () => {
-    if (runtime !== undefined) await runtime.stop();
+  const stopRuntimes = async (deadlineMs?: number) => {
+    if (runtime !== undefined) await runtime.stop(deadlineMs);
     await tenants?.stop();
   };
   const receivers: RunningServer[] = [];
@@ -121,12 +125,13 @@ export async function startTributary(config: TributaryConfig, log: Log): Promise
     tenants,
     stop: () =>
       (stopping ??= (async () => {
+        const deadlineMs = Date.now() + config.shutdownGraceMs - closeReserveMs(config.shutdownGraceMs);
         ready = false;
         clearInterval(retention);
         for (const r of runtimes()) r.pipeline.close();
         await Promise.all(receivers.map((r) => r.close()));
         await api.close();
-        await stopRuntimes();
+        await stopRuntimes(deadlineMs);
       })()),
   };
 }

@@ -87,6 +87,12 @@ export interface TributaryConfig {
   readonly clickhouseCluster: string | null;
   /** A trace idle this long is settled: its calls are derived and written. */
   readonly settleMs: number;
+  /**
+   * On SIGTERM, live traces are derived for at most this long before the store closes; what is
+   * left is re-derived by recovery at the next start (its spans are stored). Keep it below the
+   * supervisor's grace period (Kubernetes: 30 s).
+   */
+  readonly shutdownGraceMs: number;
   /** Data older than this is deleted; 0 keeps everything. */
   readonly retentionHours: number;
   readonly limits: IngestLimits;
@@ -124,6 +130,7 @@ export const DEFAULT_CONFIG: TributaryConfig = {
   clickhouseUrl: null,
   clickhouseCluster: null,
   settleMs: 10_000,
+  shutdownGraceMs: 20_000,
   retentionHours: 0,
   limits: {
     maxBodyBytes: 16 * 1024 * 1024,

@@ -34,7 +34,7 @@ export type ConfigResult =
   | { readonly ok: false; readonly errors: readonly string[]; readonly warnings: readonly string[] };
 
 /** Environment variable → config key. Documented in docs/operations.md. */
-export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverrides | SecurityOption | 'config' | 'retentionHours' | 'duckdbMemoryLimit' | 'maxBodyBytes' | 'maxQueuedSpans' | 'maxAttributesPerSpan' | 'maxAttributeValueBytes' | 'otlpCorsOrigins'>> = {
+export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverrides | SecurityOption | 'config' | 'retentionHours' | 'shutdownGraceMs' | 'duckdbMemoryLimit' | 'maxBodyBytes' | 'maxQueuedSpans' | 'maxAttributesPerSpan' | 'maxAttributeValueBytes' | 'otlpCorsOrigins'>> = {
   TRIBUTARY_CONFIG: 'config',
   TRIBUTARY_HOST: 'host',
   TRIBUTARY_PORT: 'port',
@@ -45,6 +45,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, keyof ConfigOverride
   TRIBUTARY_CLICKHOUSE_URL: 'clickhouseUrl',
   TRIBUTARY_CLICKHOUSE_CLUSTER: 'clickhouseCluster',
   TRIBUTARY_SETTLE_MS: 'settleMs',
+  TRIBUTARY_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   TRIBUTARY_RETENTION_HOURS: 'retentionHours',
   TRIBUTARY_DUCKDB_MEMORY_LIMIT: 'duckdbMemoryLimit',
   TRIBUTARY_MAX_BODY_BYTES: 'maxBodyBytes',
@@ -132,6 +133,7 @@ export function loadConfig(options: {
     clickhouseUrl,
     clickhouseCluster: read.optionalString('clickhouseCluster'),
     settleMs: read.integer('settleMs', DEFAULT_CONFIG.settleMs, 0),
+    shutdownGraceMs: read.integer('shutdownGraceMs', DEFAULT_CONFIG.shutdownGraceMs, 0),
     retentionHours: read.number('retentionHours', DEFAULT_CONFIG.retentionHours, 0),
     limits,
     zones: readZones(raw.zones, errors),

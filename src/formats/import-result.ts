@@ -1,4 +1,5 @@
 import type { OtlpTraceRequest } from '../model/otlp.js';
+import { jsonText } from './json-text.js';
 
 /**
  * What converting one foreign trace document (Zipkin, Jaeger) into OTLP yields.
@@ -29,8 +30,10 @@ export class Warnings {
   }
 }
 
-/** A JSON value for a warning, cut to a readable length (hostile input may carry megabyte strings). */
+/**
+ * A JSON value for a warning, cut to a readable length (hostile input may carry megabyte strings
+ * or values nested 100,000 deep), and never more work than that length needs.
+ */
 export function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return value === undefined ? 'undefined' : jsonText(value, 60, 8);
 }

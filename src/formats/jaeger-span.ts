@@ -5,7 +5,7 @@ import { normalizeSpanIdHex, normalizeTraceId } from './hex-ids.js';
 import { preview } from './import-result.js';
 import { jaegerKeyValues, toKeyValues } from './jaeger-tags.js';
 import type { JaegerKeyValue } from './jaeger-tags.js';
-import { microsToNanos, SCOPE_TAG_KEYS, scopeFromTags, stringAttribute } from './otlp-builder.js';
+import { MAX_MICROS, microsToNanos, SCOPE_TAG_KEYS, scopeFromTags, stringAttribute } from './otlp-builder.js';
 
 /** A Jaeger span read into OTLP terms, before span ids are made unique per trace. Ids are hex. */
 export interface JaegerSpan {
@@ -45,9 +45,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Microseconds: a number from 0 to `MAX_MICROS` (or a decimal string of one). */
 function micros(value: unknown): number | undefined {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.trunc(n) : undefined;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= MAX_MICROS ? Math.trunc(n) : undefined;
 }
 
 interface Reference {

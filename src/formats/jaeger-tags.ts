@@ -1,4 +1,5 @@
 import type { AnyValue, KeyValue } from '../model/otlp.js';
+import { jsonText } from './json-text.js';
 
 /** A Jaeger JSON key-value (span tag, process tag or log field) after a shape check. */
 export interface JaegerKeyValue {
@@ -16,7 +17,7 @@ function inferred(value: unknown): AnyValue {
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number') return Number.isSafeInteger(value) ? { intValue: BigInt(value) } : { doubleValue: value };
-  return { stringValue: JSON.stringify(value) ?? '' };
+  return { stringValue: value === undefined ? '' : jsonText(value) };
 }
 
 /**

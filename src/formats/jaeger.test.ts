@@ -197,3 +197,37 @@ describe('jaegerToOtlp edge cases', () => {
     expect(spans[0]!.attributes).toEqual({ n: 3n, f: 1.5, b: 'yes', i: 'many' });
   });
 });
+
+describe('jaegerToOtlp on hostile input (regressions found by fuzzing)', () => {
+  const deep = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}1${']'.repeat(depth)}`);
+  const trace = (span: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ data: [{ traceID: '1', spans: [{ traceID: '1', spanID: '2', startTime: 1, ...span }], ...extra }] });
+
+  it('reads a tag value nested 100,000 deep as text, and previews a deep id in a short warning', () => {
+    const { spans } = convert(trace({ tags: [{ key: 'a', value: deep(100_000) }] }));
+    expect(String(spans[0]!.attributes['a'])).toMatch(/^\[\[\[.*…\].*\]$/);
+    const { warnings } = convert(trace({ spanID: deep(100_000) }));
+    expect(warnings[0]).toBe('trace #0 span #0: spanID [[[[[[[[[…]]]]]]]]] is not a span id; skipped');
+  });
+
+  it('keeps the refusal short for a document of deep or many errors', () => {
+    const refusal = jaegerToOtlp({ errors: [deep(100_000), ...Array.from({ length: 1000 }, () => ({ msg: 'x'.repeat(10_000) }))] });
+    expect(refusal.ok).toBe(false);
+    if (!refusal.ok) {
+      expect(refusal.error.length).toBeLessThan(1_200);
+      expect(refusal.error).toMatch(/… and 996 more$/);
+    }
+  });
+
+  it('refuses start times past the year 2255 instead of wrapping them around uint64', () => {
+    const { spans, warnings } = convert(trace({ startTime: 18_446_744_068_709_550 }));
+    expect(spans).toEqual([]);
+    expect(warnings[0]).toMatch(/startTime 18446744068709550 is not a time in µs; skipped/);
+  });
+});
+
+describe('jaegerToOtlp warnings stay short (regression found by fuzzing)', () => {
+  it('previews a long service name in the warning about keyless process tags', () => {
+    const { warnings } = convert({ data: [{ traceID: '1', spans: [{ traceID: '1', spanID: '2', startTime: 1, processID: 'p1' }], processes: { p1: { serviceName: 'a'.repeat(5_000), tags: [{ value: 1 }] } } }] });
+    expect(warnings).toEqual([`process "${'a'.repeat(59)}…: 1 tags without a key ignored`]);
+  });
+});

@@ -1,6 +1,7 @@
 import { hexToBytes, SPAN_ID_BYTES, TRACE_ID_BYTES } from '../model/ids.js';
 import type { KeyValue, OtlpResource } from '../model/otlp.js';
 import { preview, Warnings } from './import-result.js';
+import { jsonText } from './json-text.js';
 import type { ImportResult } from './import-result.js';
 import { jaegerKeyValues, toKeyValues } from './jaeger-tags.js';
 import { parseJaegerSpan } from './jaeger-span.js';
@@ -114,6 +115,12 @@ export function jaegerToOtlp(doc: unknown): ImportResult {
   return { ok: true, request: builder.build(), warnings: warnings.toArray() };
 }
 
+const MAX_ERRORS_SHOWN = 5;
+
+function cut(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}
+
 function documentTraces(doc: unknown): { ok: true; traces: unknown[] } | { ok: false; error: string } {
   if (Array.isArray(doc)) return { ok: true, traces: doc };
   if (!isRecord(doc)) return { ok: false, error: 'a Jaeger JSON document is an object {"data": [traces]}; this is not an object' };
@@ -121,7 +128,9 @@ function documentTraces(doc: unknown): { ok: true; traces: unknown[] } | { ok: f
   if (Array.isArray(doc['spans'])) return { ok: true, traces: [doc] };
   const errors = doc['errors'];
   if (Array.isArray(errors) && errors.length > 0) {
-    const messages = errors.map((e) => (isRecord(e) && typeof e['msg'] === 'string' ? e['msg'] : JSON.stringify(e)));
+    // Jaeger's own messages, as many and as long as a readable message allows.
+    const messages = errors.slice(0, MAX_ERRORS_SHOWN).map((e) => (isRecord(e) && typeof e['msg'] === 'string' ? cut(e['msg'], 200) : jsonText(e, 200)));
+    if (errors.length > MAX_ERRORS_SHOWN) messages.push(`… and ${errors.length - MAX_ERRORS_SHOWN} more`);
     return { ok: false, error: `the Jaeger document carries errors and no data: ${messages.join('; ')}` };
   }
   return { ok: false, error: 'a Jaeger JSON document has a "data" array of traces (or is one trace with a "spans" array); this has neither' };
@@ -141,7 +150,7 @@ function readProcess(raw: unknown, cache: Map<string, Process>, warnings: Warnin
   const key = JSON.stringify([serviceName ?? null, tags.values.map((t) => [t.key, Object.keys(t.value)[0], t.text]).sort()]);
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  if (tags.invalid > 0) warnings.add(`process ${serviceName ?? '(no name)'}: ${tags.invalid} tags without a key ignored`);
+  if (tags.invalid > 0) warnings.add(`process ${serviceName === undefined ? '(no name)' : preview(serviceName)}: ${tags.invalid} tags without a key ignored`);
   const process: Process = { key, serviceName, resource: makeResource(attributes) };
   cache.set(key, process);
   return process;

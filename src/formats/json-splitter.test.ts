@@ -92,3 +92,17 @@ describe('JsonValueSplitter', () => {
     );
   });
 });
+
+describe('JsonValueSplitter on a byte order mark cut by a chunk boundary (regression found by fuzzing)', () => {
+  it('skips the mark however the first chunks are cut', () => {
+    const input = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes('{"a":1}\n{"b":2}\n')]);
+    const expected = split(input);
+    expect(values(expected)).toEqual([{ a: 1 }, { b: 2 }]);
+    for (const cuts of [[1], [2], [1, 2], [3], [1, 5]]) expect(split(input, cuts)).toEqual(expected);
+  });
+
+  it('reads a one- or two-byte stream that only starts like a mark as content', () => {
+    expect(split(new Uint8Array([0xef]), [])).toEqual([{ ok: false, error: expect.stringMatching(/^line 1: invalid JSON/), line: 1, offsetBytes: 0 }]);
+    expect(split(new Uint8Array([0xef, 0xbb]), [1])).toHaveLength(1);
+  });
+});

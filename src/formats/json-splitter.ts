@@ -19,6 +19,7 @@ export type JsonValueResult =
   | { readonly ok: false; readonly error: string; readonly line: number; readonly offsetBytes: number };
 
 const NEWLINE = 0x0a;
+const BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -41,12 +42,27 @@ export class JsonValueSplitter {
   /** Views into pushed chunks, which the caller must not reuse until the value completes. */
   private parts: Uint8Array[] = [];
   private readonly decoder = new TextDecoder();
+  /**
+   * The first bytes, held back while they could still be a UTF-8 byte order mark cut by a chunk
+   * boundary; undefined once the start of the stream is decided.
+   */
+  private head: Uint8Array | undefined = new Uint8Array(0);
 
   /** Feeds the next chunk; returns the values it completed, in order. */
   push(chunk: Uint8Array): JsonValueResult[] {
+    if (this.head === undefined) return this.read(chunk, 0);
+    const start = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+    if (start.length < BOM.length && BOM.subarray(0, start.length).every((b, i) => start[i] === b)) {
+      this.head = start;
+      return [];
+    }
+    this.head = undefined;
+    return this.read(start, BOM.every((b, i) => start[i] === b) ? BOM.length : 0);
+  }
+
+  private read(chunk: Uint8Array, from: number): JsonValueResult[] {
     const out: JsonValueResult[] = [];
-    let i = 0;
-    if (this.offset === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3; // UTF-8 byte order mark
+    let i = from;
     while (i < chunk.length) {
       if (this.valueStart < 0) {
         while (i < chunk.length && isWhitespace(chunk[i]!)) if (chunk[i++] === NEWLINE) this.line++;
@@ -91,7 +107,12 @@ export class JsonValueSplitter {
 
   /** Call at the end of the stream: completes a last value without a trailing newline, or reports a cut-off one. */
   end(): JsonValueResult[] {
-    return this.valueStart < 0 ? [] : [this.finishValue()];
+    const held = this.head;
+    this.head = undefined;
+    // A stream of one or two bytes that began like a byte order mark: they are content after all.
+    const out = held !== undefined && held.length > 0 ? this.read(held, 0) : [];
+    if (this.valueStart >= 0) out.push(this.finishValue());
+    return out;
   }
 
   /** Scans from `from` for the bracket that closes the current value; -1 if the chunk ends first. */

@@ -22,6 +22,13 @@ export function makeScope(name: string, version = ''): OtlpScope {
   return { name, version, attributes: [], droppedAttributesCount: 0 };
 }
 
+/**
+ * The latest time or longest duration in microseconds the importers accept (the year 2255):
+ * OTLP times are uint64 nanoseconds, and a start plus a duration must still fit. Larger values
+ * are invalid input, not times to wrap around.
+ */
+export const MAX_MICROS = 9e15;
+
 /** Microseconds (as Zipkin and Jaeger write them) to OTLP nanoseconds. */
 export function microsToNanos(micros: number): bigint {
   return BigInt(Math.trunc(micros)) * 1000n;

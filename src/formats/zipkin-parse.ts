@@ -1,5 +1,7 @@
 import { normalizeSpanIdHex, normalizeTraceId } from './hex-ids.js';
 import { preview } from './import-result.js';
+import { jsonText } from './json-text.js';
+import { MAX_MICROS } from './otlp-builder.js';
 
 /** A Zipkin v2 endpoint, as far as it was valid. */
 export interface ZipkinEndpoint {
@@ -50,11 +52,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Epoch microseconds: a positive number (or a decimal string of one); 0 and absent mean "unset". */
+/** Epoch microseconds: a positive number up to `MAX_MICROS` (or a decimal string of one); 0 and absent mean "unset". */
 function micros(value: unknown): number | undefined | 'invalid' {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return 'invalid';
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_MICROS) return 'invalid';
   return n === 0 ? undefined : Math.trunc(n);
 }
 
@@ -74,7 +76,7 @@ function endpoint(value: unknown): ZipkinEndpoint | undefined {
 function tagText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value) ?? '';
+  return jsonText(value);
 }
 
 /** Validates one entry of a Zipkin v2 span array. Fatal only for what identifies the span. */

@@ -322,3 +322,30 @@ describe('zipkinToOtlp rules on small inputs', () => {
     });
   });
 });
+
+describe('zipkinToOtlp on hostile input (regressions found by fuzzing)', () => {
+  const deep = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}1${']'.repeat(depth)}`);
+
+  it('reads a tag value nested 100,000 deep (JSON.parse builds it; JSON.stringify used to overflow the stack)', () => {
+    const { spans, warnings } = convert([{ traceId: '1', id: '2', timestamp: 1, tags: { a: deep(100_000) } }]);
+    expect(warnings).toEqual([]);
+    expect(String(spans[0]!.attributes['a'])).toMatch(/^\[\[\[.*…\].*\]$/);
+  });
+
+  it('warns with a short preview about an id nested 100,000 deep', () => {
+    const { warnings } = convert([{ traceId: deep(100_000), id: '2', timestamp: 1 }, { traceId: '1', id: '3', timestamp: 1 }]);
+    expect(warnings[0]).toBe('span #0: traceId [[[[[[[[[…]]]]]]]]] is not 1–32 hex digits (non-zero); skipped');
+  });
+
+  it('ignores timestamps and durations past the year 2255 instead of wrapping them around uint64', () => {
+    const { spans, warnings } = convert([
+      { traceId: '1', id: '2', timestamp: 18_446_744_073_709_540, duration: 1 },
+      { traceId: '1', id: '3', parentId: '2', timestamp: 1_700_000_000_000_000, duration: 1e300 },
+    ]);
+    expect(warnings).toEqual([
+      'span #0 (0000000000000002): timestamp 18446744073709540 ignored',
+      'span #1 (0000000000000003): duration 1e+300 ignored',
+    ]);
+    for (const span of spans) expect(span.start).toBe(1_700_000_000_000_000_000n);
+  });
+});

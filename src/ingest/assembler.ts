@@ -32,6 +32,24 @@ interface LiveTrace {
 /** Settled traces processed per store round trip. */
 const SETTLE_CHUNK = 2_000;
 
+/** Settle chunk during a bounded stop: the deadline is checked between chunks. */
+const STOP_CHUNK = 250;
+
+/** What a bounded `stop` did: traces derived, and traces left for recovery at the next start. */
+export interface StopOutcome {
+  readonly derived: number;
+  readonly left: number;
+}
+
+/**
+ * Traces read back from the store per `getTraces` call (recovery, late spans): one query instead
+ * of one per trace, while a batch of whole traces stays in the tens of MB. DuckDB answers a batch
+ * with one scan of `spans` while the store is small (trace-reader.ts), so fewer, larger batches
+ * pay for fewer scans: recovering 20K traces from an 850K-span store in batches of 500 cost 40
+ * scans and 24 s of CPU against 58 s for per-trace reads (bench/recovery.ts, load average 16–25).
+ */
+const READ_BATCH = 2_000;
+
 /**
  * Keeps a skeleton of every live trace and, once a trace has been idle for the settle window,
  * derives its service calls and replaces them in the store (DESIGN.md §1 "Assembler").
@@ -51,6 +69,8 @@ export class Assembler {
   private persistedWatermark = -1n;
   private timer: NodeJS.Timeout | undefined;
   private settling: Promise<void> | undefined;
+  /** Set by `stop`: a settle pass in progress yields to it between chunks. */
+  private stopDeadlineMs: number | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: AssemblerOptions) {
@@ -89,11 +109,32 @@ export class Assembler {
     this.timer.unref();
   }
 
-  /** Stops the timer and settles every live trace now. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and settles live traces now, oldest first, until `deadlineMs` (epoch ms, by
+   * `now`) passes; without a deadline, every one. Traces left live when the deadline passes are
+   * not lost: their spans are stored and the persisted watermark stays below them, so `recover`
+   * derives them at the next start. A settle chunk already running when the deadline passes
+   * finishes (a few hundred traces), so stop overruns the deadline by at most one chunk.
+   */
+  async stop(options: { readonly deadlineMs?: number } = {}): Promise<StopOutcome> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
+    this.stopDeadlineMs = deadlineMs;
+    const before = this.live.size;
+    await this.settling;
+    while (this.live.size > 0 && this.now() < deadlineMs) {
+      // Small chunks when bounded, so the deadline is checked often.
+      const chunk = Number.isFinite(deadlineMs) ? STOP_CHUNK : SETTLE_CHUNK;
+      const ids: string[] = [];
+      for (const traceId of this.live.keys()) {
+        ids.push(traceId);
+        if (ids.length >= chunk) break;
+      }
+      await this.settle(ids);
+    }
+    await this.persistWatermark();
+    return { derived: Math.max(0, before - this.live.size), left: this.live.size };
   }
 
   /** Settles every live trace now, whatever its idle time (import, shutdown, tests). */
@@ -117,10 +158,7 @@ export class Assembler {
     const { storage } = this.options;
     const watermark = await storage.getDerivedWatermark();
     const pending = await storage.tracesNeedingDerivation(watermark);
-    for (let i = 0; i < pending.length; i += SETTLE_CHUNK) {
-      const chunk = pending.slice(i, i + SETTLE_CHUNK);
-      await this.deriveFromStore(chunk, 'recovery');
-    }
+    await this.deriveFromStore(pending, 'recovery');
     return pending.length;
   }
 
@@ -145,7 +183,7 @@ export class Assembler {
         overBudget -= trace.spans.length;
       }
     }
-    for (let i = 0; i < due.length; i += SETTLE_CHUNK) await this.settle(due.slice(i, i + SETTLE_CHUNK));
+    for (let i = 0; i < due.length && this.stopDeadlineMs === undefined; i += SETTLE_CHUNK) await this.settle(due.slice(i, i + SETTLE_CHUNK));
     await this.persistWatermark();
   }
 
@@ -178,14 +216,21 @@ export class Assembler {
 
   private async deriveFromStore(traceIds: readonly string[], reason: string): Promise<void> {
     const { storage, services, maxSpansPerTrace } = this.options;
-    const entries: TraceCalls[] = [];
-    for (const traceId of traceIds) {
-      const stored = await storage.getTrace(traceId);
-      if (stored.spans.length === 0) continue;
-      const spans = skeletonsFromStoredTrace(stored, services, maxSpansPerTrace);
-      let maxSeq = 0n;
-      for (const span of stored.spans) if (span.seq > maxSeq) maxSeq = span.seq;
-      entries.push(this.derive(traceId, spans, maxSeq, false));
+    // Reads in batches of READ_BATCH whole traces; writes the (much smaller) calls SETTLE_CHUNK traces at a time.
+    let entries: TraceCalls[] = [];
+    for (let i = 0; i < traceIds.length; i += READ_BATCH) {
+      const traces = await storage.getTraces(traceIds.slice(i, i + READ_BATCH));
+      for (const [traceId, stored] of traces) {
+        if (stored.spans.length === 0) continue;
+        const spans = skeletonsFromStoredTrace(stored, services, maxSpansPerTrace);
+        let maxSeq = 0n;
+        for (const span of stored.spans) if (span.seq > maxSeq) maxSeq = span.seq;
+        entries.push(this.derive(traceId, spans, maxSeq, false));
+      }
+      if (entries.length >= SETTLE_CHUNK) {
+        await this.write(entries, reason);
+        entries = [];
+      }
     }
     if (entries.length > 0) await this.write(entries, reason);
   }

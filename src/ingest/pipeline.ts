@@ -4,6 +4,7 @@ import type { SpanBatch, SpanRejection } from '../model/span-batch.js';
 import { decodeTraceRequest } from '../otlp/decode-request.js';
 import { encodeTraceRequest } from '../otlp/encode.js';
 import { parseTraceRequestJson } from '../otlp/json.js';
+import { countTruncatedSpans, decodeLimitsOf } from './span-limits.js';
 import type { Storage } from '../storage/api/storage.js';
 import type { Assembler } from './assembler.js';
 
@@ -42,11 +43,12 @@ export class IngestPipeline {
 
   /** An OTLP protobuf `ExportTraceServiceRequest`. */
   async ingestProtobuf(body: Uint8Array, transport: Transport): Promise<IngestOutcome> {
-    const decoded = decodeTraceRequest(body, { maxSpans: this.limits.maxSpansPerRequest });
+    const decoded = decodeTraceRequest(body, decodeLimitsOf(this.limits));
     if (!decoded.ok) {
       this.metrics.requests.inc({ transport, outcome: 'invalid' });
       return { kind: 'invalid', message: decoded.error };
     }
+    countTruncatedSpans(this.metrics, decoded.truncated);
     return this.ingestBatch(decoded.batch, decoded.rejected, transport);
   }
 

@@ -260,12 +260,12 @@ describe('decodeTraceRequest', () => {
     expect(decodeTraceRequest(bytes, { maxSpans: 2 })).toEqual({ ok: false, error: 'request has more than 2 spans (limit maxSpans)' });
   });
 
-  it('cuts semantic values at maxAttributeValueBytes but keeps them whole in the payload', () => {
+  it('cuts semantic values at maxSemanticValueBytes but keeps them whole in the payload', () => {
     const url = `https://example.com/${'é'.repeat(40)}`;
     const s = makeSpan({ attributes: [{ key: 'url.full', value: { stringValue: url } }] });
     const { batch } = decodeOk(encodeTraceRequest(requestOf([s])));
     expect(batch.semantics[0]).toEqual({ url });
-    const cut = decodeTraceRequest(encodeTraceRequest(requestOf([s])), { maxAttributeValueBytes: 25 });
+    const cut = decodeTraceRequest(encodeTraceRequest(requestOf([s])), { maxSemanticValueBytes: 25 });
     expect(cut.ok && cut.batch.semantics[0]).toEqual({ url: 'https://example.com/éé' });
     expect(cut.ok && decodeSpan(cut.batch.payloads[0]!).attributes[0]!.value).toEqual({ stringValue: url });
   });

@@ -5,9 +5,17 @@
  * Guarded by `bench/decode.ts` (spans/s against protobufjs on the same payloads).
  */
 import type { BatchScope, SpanBatch, SpanRejection } from '../model/span-batch.js';
+import {
+  DEFAULT_MAX_ATTRIBUTES_PER_SPAN,
+  DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES,
+  LimitHit,
+  truncateResource,
+  type AttributeLimits,
+} from './attribute-limits.js';
 import { SpanBatchBuilder } from './batch-builder.js';
 import { contentId } from './content-id.js';
 import { decodeResource, decodeScope, mergedMessage } from './decode-message.js';
+import { encodeResource } from './encode.js';
 import { ProtoDecodeError, ProtoReader, WireType, tagOf } from './proto-reader.js';
 import { DEFAULT_MAX_SEMANTIC_VALUE_BYTES, SemanticsCollector } from './semantics.js';
 import { SpanScanner, SpanVerdict } from './span-scanner.js';
@@ -21,25 +29,52 @@ export interface DecodeLimits {
    */
   readonly maxSpans?: number;
   /**
-   * Longest value, in UTF-8 bytes, kept in a span's `SpanSemantics` (URLs, stack traces, …);
-   * longer values are cut on a character boundary. The span's payload always keeps the whole
-   * value. Default `DEFAULT_MAX_SEMANTIC_VALUE_BYTES` (16 KiB). Pass the same value to
-   * `semanticsOfSpan` when re-deriving.
+   * Most attributes kept per span (and per event, link and resource); the rest are dropped and
+   * counted in `droppedAttributesCount` (attribute-limits.ts). Default 128.
+   */
+  readonly maxAttributesPerSpan?: number;
+  /**
+   * Longest string or bytes attribute value kept, in bytes; longer ones are cut (strings on a
+   * character boundary) in the stored payload and resource (attribute-limits.ts). Default 16 KiB.
    */
   readonly maxAttributeValueBytes?: number;
+  /**
+   * Longest value, in UTF-8 bytes, kept in a span's `SpanSemantics` (URLs, stack traces, …);
+   * longer values are cut on a character boundary. Default `DEFAULT_MAX_SEMANTIC_VALUE_BYTES`
+   * (16 KiB). Pass the same value to `semanticsOfSpan` when re-deriving.
+   */
+  readonly maxSemanticValueBytes?: number;
+}
+
+/**
+ * Accepted spans stored truncated, by the limit they were over (a span over both counts in both).
+ * A span counts when its own attributes or its resource's were cut.
+ */
+export interface TruncatedSpans {
+  /** Over `maxAttributesPerSpan`: attributes dropped. */
+  readonly attributes: number;
+  /** Over `maxAttributeValueBytes`: values cut. */
+  readonly valueLength: number;
 }
 
 export const DEFAULT_MAX_SPANS = 1_000_000;
 
 /**
  * `ok: true`: the request was well-formed protobuf. `batch` holds the accepted spans,
- * `rejected` counts the spans refused for invalid ids by reason (OTLP partial success), and
- * `spanCount` is the number of `Span` messages in the request (accepted + rejected).
+ * `rejected` counts the spans refused for invalid ids by reason (OTLP partial success),
+ * `spanCount` is the number of `Span` messages in the request (accepted + rejected), and
+ * `truncated` counts the accepted spans stored cut to the attribute limits.
  * `ok: false`: malformed protobuf or a limit exceeded; `error` says what and where, and no span
  * of the request is accepted.
  */
 export type DecodeOutcome =
-  | { readonly ok: true; readonly batch: SpanBatch; readonly rejected: SpanRejection[]; readonly spanCount: number }
+  | {
+      readonly ok: true;
+      readonly batch: SpanBatch;
+      readonly rejected: SpanRejection[];
+      readonly spanCount: number;
+      readonly truncated: TruncatedSpans;
+    }
   | { readonly ok: false; readonly error: string };
 
 const REJECTION_REASONS: Readonly<Record<Exclude<SpanVerdict, 0>, string>> = {
@@ -54,7 +89,8 @@ class LimitExceeded extends Error {}
  * Decodes an OTLP `ExportTraceServiceRequest`. Never throws for any input bytes.
  *
  * The batch's `payloads` are views into `bytes` (each exactly one `Span` message), as may be
- * `resources[i].bytes` and `scopes[i].bytes`: callers must not modify `bytes` while the batch is
+ * `resources[i].bytes` and `scopes[i].bytes` (a span or resource cut to the attribute limits is a
+ * re-encoded copy instead): callers must not modify `bytes` while the batch is
  * in use. Resources and scopes are deduplicated within the batch by content (`contentId`); a
  * missing resource or scope is an empty one. Columns: an all-zero 8-byte parent id and an absent
  * one both mean "no parent"; kinds outside 0..5 and status codes outside 0..2 are stored as 0
@@ -69,17 +105,29 @@ export function decodeTraceRequest(bytes: Uint8Array, limits: DecodeLimits = {})
     if (e instanceof LimitExceeded) return { ok: false, error: e.message };
     throw e;
   }
-  return { ok: true, batch: decoder.out.build(), rejected: decoder.rejections(), spanCount: decoder.spanCount };
+  return {
+    ok: true,
+    batch: decoder.out.build(),
+    rejected: decoder.rejections(),
+    spanCount: decoder.spanCount,
+    truncated: { attributes: decoder.truncatedByAttributes, valueLength: decoder.truncatedByValueLength },
+  };
 }
 
 class RequestDecoder {
   readonly out: SpanBatchBuilder;
   spanCount = 0;
+  truncatedByAttributes = 0;
+  truncatedByValueLength = 0;
   private readonly r: ProtoReader;
+  private readonly attributeLimits: AttributeLimits;
   private readonly scanner: SpanScanner;
   private readonly maxSpans: number;
   private readonly rejectedByVerdict = [0, 0, 0, 0];
-  private readonly resourceIndexById = new Map<bigint, number>();
+  /** By the content id of a resource as sent: its batch index, and what truncating it cut (`LimitHit` flags). */
+  private readonly resourceById = new Map<bigint, { readonly index: number; readonly hits: number }>();
+  /** By the content id of a resource as stored: its batch index. */
+  private readonly resourceIndexByStoredId = new Map<bigint, number>();
   private readonly scopeIndexById = new Map<bigint, number>();
   /** Where the reader is, for error messages: -1 = not inside such a message. */
   private resourceSpansIndex = -1;
@@ -92,8 +140,13 @@ class RequestDecoder {
     this.maxSpans = limits.maxSpans ?? DEFAULT_MAX_SPANS;
     // Realistic spans take 200–600 bytes on the wire; start near that and double when wrong.
     this.out = new SpanBatchBuilder(Math.min(this.maxSpans, Math.max(16, bytes.length >>> 8)));
-    const semantics = new SemanticsCollector(limits.maxAttributeValueBytes ?? DEFAULT_MAX_SEMANTIC_VALUE_BYTES);
-    this.scanner = new SpanScanner(this.r, this.out, semantics);
+    const maxSemanticValueBytes = limits.maxSemanticValueBytes ?? DEFAULT_MAX_SEMANTIC_VALUE_BYTES;
+    const semantics = new SemanticsCollector(maxSemanticValueBytes);
+    this.attributeLimits = {
+      maxAttributes: limits.maxAttributesPerSpan ?? DEFAULT_MAX_ATTRIBUTES_PER_SPAN,
+      maxValueBytes: limits.maxAttributeValueBytes ?? DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES,
+    };
+    this.scanner = new SpanScanner(this.r, this.out, semantics, this.attributeLimits, maxSemanticValueBytes);
   }
 
   decode(): void {
@@ -129,20 +182,20 @@ class RequestDecoder {
     }
     r.expectEnd(end);
     this.inHeader = 'resource: ';
-    const resourceIndex = this.internResource(mergedMessage(parts));
+    const resource = this.internResource(mergedMessage(parts));
     this.inHeader = '';
     r.pos = start;
     while (r.pos < end) {
       const tag = r.readTag();
       if (tag === tagOf(2, LEN)) {
         this.scopeSpansIndex++;
-        this.readScopeSpans(r.readDelimitedEnd(end), resourceIndex);
+        this.readScopeSpans(r.readDelimitedEnd(end), resource.index, resource.hits);
         this.spanIndex = -1;
       } else r.skipField(tag, end);
     }
   }
 
-  private readScopeSpans(end: number, resourceIndex: number): void {
+  private readScopeSpans(end: number, resourceIndex: number, resourceHits: number): void {
     const r = this.r;
     const start = r.pos;
     const parts: Uint8Array[] = [];
@@ -174,18 +227,36 @@ class RequestDecoder {
       if (++this.spanCount > maxSpans) throw new LimitExceeded(`request has more than ${maxSpans} spans (limit maxSpans)`);
       const verdict = scanner.scanSpan(spanEnd, resourceIndex, scopeIndex);
       if (verdict !== SpanVerdict.ACCEPTED) this.rejectedByVerdict[verdict]!++;
+      else if ((scanner.limitHits | resourceHits) !== 0) this.countTruncated(scanner.limitHits | resourceHits);
     }
   }
 
-  private internResource(bytes: Uint8Array): number {
+  private countTruncated(hits: number): void {
+    if ((hits & LimitHit.ATTRIBUTES) !== 0) this.truncatedByAttributes++;
+    if ((hits & LimitHit.VALUE_LENGTH) !== 0) this.truncatedByValueLength++;
+  }
+
+  /**
+   * The batch index of the resource `bytes`, added when new, and what the attribute limits cut
+   * from it (`LimitHit` flags). A resource over the limits is stored truncated (re-encoded, with
+   * the id of its new content); resources that are stored with the same content share one entry.
+   */
+  private internResource(bytes: Uint8Array): { readonly index: number; readonly hits: number } {
     const id = contentId(bytes);
-    const known = this.resourceIndexById.get(id);
+    const known = this.resourceById.get(id);
     if (known !== undefined) return known;
-    const resources = this.out.resources;
-    const index = resources.length;
-    resources.push({ id, bytes, attributes: this.inRequest(bytes, decodeResource).attributes });
-    this.resourceIndexById.set(id, index);
-    return index;
+    const { resource, hits } = truncateResource(this.inRequest(bytes, decodeResource), this.attributeLimits);
+    const storedBytes = hits === 0 ? bytes : encodeResource(resource);
+    const storedId = hits === 0 ? id : contentId(storedBytes);
+    let index = this.resourceIndexByStoredId.get(storedId);
+    if (index === undefined) {
+      index = this.out.resources.length;
+      this.out.resources.push({ id: storedId, bytes: storedBytes, attributes: resource.attributes });
+      this.resourceIndexByStoredId.set(storedId, index);
+    }
+    const interned = { index, hits };
+    this.resourceById.set(id, interned);
+    return interned;
   }
 
   private internScope(bytes: Uint8Array): number {

@@ -170,3 +170,22 @@ describe('OTLP/JSON rendering', () => {
     );
   });
 });
+
+describe('parseTraceRequestJson on hostile input (regressions found by fuzzing)', () => {
+  it('refuses integers of megabytes of digits without converting them, with a short message', () => {
+    // BigInt(text) takes quadratic time: 5 MB of digits used to take ~10 s before failing.
+    const error = parseError(wrap({ startTimeUnixNano: `1${'0'.repeat(5_000_000)}` }));
+    expect(error).toBe(`resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: integer 1${'0'.repeat(39)}… out of range`);
+    expect(parseError(wrap({ startTimeUnixNano: `-${'0'.repeat(1_000)}1` }))).toMatch(/startTimeUnixNano: integer -1 out of range$/);
+    expect(parseOk(wrap({ startTimeUnixNano: `${'0'.repeat(1_000)}42` })).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.startTimeUnixNano).toBe(42n);
+  });
+
+  it('keeps messages short for long enum strings and deeply nested values', () => {
+    expect(parseError(wrap({ kind: '😀'.repeat(500) }))).toBe(`resourceSpans[0].scopeSpans[0].spans[0].kind: unknown enum value "${'😀'.repeat(20)}…"`);
+    let value: unknown = { intValue: 1 };
+    for (let i = 0; i < 100; i++) value = { arrayValue: { values: [value] } };
+    const error = parseError(wrap({ attributes: [{ key: 'deep', value }] }));
+    expect(error.length).toBeLessThan(400);
+    expect(error).toMatch(/^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.attributes\[0\]\.value\.arrayValue.*…\(\d+ more\)….*: values nested deeper than 64$/);
+  });
+});

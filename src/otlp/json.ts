@@ -81,15 +81,30 @@ class JsonShapeError extends Error {
     return this;
   }
 
+  /**
+   * The path from the request down, e.g. `resourceSpans[0].scopeSpans[1].spans[2].traceId`. A
+   * path through deeply nested values keeps its first and last segments around a count of the
+   * ones left out, so messages stay readable.
+   */
   path(): string {
     let out = '';
-    for (let i = this.segments.length - 1; i >= 0; i--) {
+    const n = this.segments.length;
+    for (let i = n - 1; i >= 0; i--) {
+      if (n > MAX_PATH_SEGMENTS && i === n - 1 - MAX_PATH_SEGMENTS / 2) {
+        const skipped = n - MAX_PATH_SEGMENTS;
+        out += `…(${skipped} more)…`;
+        i -= skipped - 1;
+        continue;
+      }
       const segment = this.segments[i]!;
       out += out === '' || segment.startsWith('[') ? segment : `.${segment}`;
     }
     return out === '' ? 'request' : out;
   }
 }
+
+/** Paths longer than this many segments (values nested deep) are shortened in messages. */
+const MAX_PATH_SEGMENTS = 24;
 
 /** Runs `read`, prefixing the path of any shape error it throws with `segment`. */
 function within<T>(segment: string, read: () => T): T {
@@ -106,7 +121,7 @@ type JsonObject = { readonly [key: string]: unknown };
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(cut(v))}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
@@ -146,15 +161,36 @@ function str(o: JsonObject, camel: string, snake: string): string {
 }
 
 const DECIMAL = /^-?[0-9]+$/;
+/**
+ * More significant digits than any 64-bit integer has. Longer decimal strings are out of range
+ * without converting them: `BigInt(text)` takes quadratic time in the length, and a request body
+ * may hold megabytes of digits.
+ */
+const MAX_INTEGER_DIGITS = 20;
 
 /** An integer given as a JSON number or a decimal string, within `[min, max]`. */
 function bigInteger(v: unknown, min: bigint, max: bigint, field?: string): bigint {
   let n: bigint;
   if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
-  else if (typeof v === 'string' && DECIMAL.test(v)) n = BigInt(v);
+  else if (typeof v === 'string' && DECIMAL.test(v)) n = significantDigits(v) <= MAX_INTEGER_DIGITS ? BigInt(v) : outOfRange(v, field);
   else throw new JsonShapeError(`expected an integer, got ${describe(v)}`, field);
-  if (n < min || n > max) throw new JsonShapeError(`integer ${n} out of range`, field);
+  if (n < min || n > max) outOfRange(n, field);
   return n;
+}
+
+function significantDigits(decimal: string): number {
+  let i = decimal.startsWith('-') ? 1 : 0;
+  while (i < decimal.length - 1 && decimal.charCodeAt(i) === 0x30) i++;
+  return decimal.length - i;
+}
+
+function outOfRange(v: string | bigint, field: string | undefined): never {
+  throw new JsonShapeError(`integer ${cut(String(v))} out of range`, field);
+}
+
+/** Text from the input, cut to a length fit for a message. */
+function cut(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** A small integer field (uint32, int32, enum number), without going through bigint for plain numbers. */
@@ -186,7 +222,7 @@ function enumValue(o: JsonObject, camel: string, names: readonly string[]): numb
   if (v === undefined) return 0;
   if (typeof v === 'string' && !DECIMAL.test(v)) {
     const index = names.indexOf(v);
-    if (index < 0) throw new JsonShapeError(`unknown enum value ${JSON.stringify(v)}`, camel);
+    if (index < 0) throw new JsonShapeError(`unknown enum value ${JSON.stringify(cut(v))}`, camel);
     return index;
   }
   return smallInteger(v, INT32_MIN, INT32_MAX, camel);

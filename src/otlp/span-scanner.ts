@@ -4,7 +4,12 @@
  * same rules and `AnyValue` depth limit as `decode-message.ts`, so any stored payload decodes
  * later) but decodes only what the columns need: the name, the status message and the values of
  * semantic attributes. Attribute keys are matched as bytes; other values are skipped unread.
+ *
+ * Attribute limits (attribute-limits.ts) are only *detected* here, as counts and lengths seen on
+ * the way: the rare span over a limit is then decoded whole, truncated and re-encoded, and its
+ * semantics taken from the truncated span, so what is stored and what the columns say agree.
  */
+import { LimitHit, truncateSpanPayload, type AttributeLimits } from './attribute-limits.js';
 import type { SpanBatchBuilder } from './batch-builder.js';
 import { ProtoDecodeError, WireType, tagOf, type ProtoReader } from './proto-reader.js';
 import {
@@ -52,16 +57,25 @@ function copyFixed64(src: Uint8Array, srcPos: number, dst: Uint8Array, index: nu
 export class SpanScanner extends ValueScanner {
   private readonly out: SpanBatchBuilder;
   private readonly semantics: SemanticsCollector;
+  private readonly limits: AttributeLimits;
+  /** `limits.maxAttributes`, kept in a field of its own: it is read for every span. */
+  private readonly maxAttributes: number;
+  private readonly maxSemanticValueBytes: number;
 
-  constructor(r: ProtoReader, out: SpanBatchBuilder, semantics: SemanticsCollector) {
-    super(r);
+  constructor(r: ProtoReader, out: SpanBatchBuilder, semantics: SemanticsCollector, limits: AttributeLimits, maxSemanticValueBytes: number) {
+    super(r, limits.maxValueBytes);
     this.out = out;
     this.semantics = semantics;
+    this.limits = limits;
+    this.maxAttributes = limits.maxAttributes;
+    this.maxSemanticValueBytes = maxSemanticValueBytes;
   }
 
   /**
    * Reads the `Span` at `[r.pos, end)`. An accepted span is appended to the batch; a rejected one
    * (invalid ids) is not, and its verdict says why. Malformed protobuf throws `ProtoDecodeError`.
+   * After an accepted span, `limitHits` holds the `LimitHit` flags of the limits it was truncated
+   * to (0: stored as sent).
    */
   scanSpan(end: number, resourceIndex: number, scopeIndex: number): SpanVerdict {
     const r = this.r;
@@ -81,6 +95,8 @@ export class SpanScanner extends ValueScanner {
     let statusCode = 0;
     let statusMessagePos = 0;
     let statusMessageLength = 0;
+    let attributeCount = 0;
+    this.limitHits = 0;
     this.semantics.reset();
     while (r.pos < end) {
       const tag = r.readTag();
@@ -127,6 +143,7 @@ export class SpanScanner extends ValueScanner {
           r.pos += 8;
           break;
         case tagOf(9, LEN):
+          attributeCount++;
           this.scanAttribute(r.readDelimitedEnd(end));
           break;
         case tagOf(11, LEN):
@@ -186,8 +203,19 @@ export class SpanScanner extends ValueScanner {
     else out.endTimeUnixNano[i] = 0n;
     out.names.push(cachedUtf8(buf, namePos, namePos + nameLength));
     out.statusMessages.push(cachedUtf8(buf, statusMessagePos, statusMessagePos + statusMessageLength));
-    out.semantics.push(this.semantics.finish());
-    out.payloads.push(buf.subarray(start, end));
+    if (attributeCount > this.maxAttributes) this.limitHits |= LimitHit.ATTRIBUTES;
+    if (this.limitHits === 0) {
+      out.semantics.push(this.semantics.finish());
+      out.payloads.push(buf.subarray(start, end));
+    } else {
+      // The slow path: `limitHits` becomes what truncation actually cut, as the scan's flags can
+      // be false alarms (an overlong value that a later occurrence of the same field replaces).
+      this.semantics.reset();
+      const truncated = truncateSpanPayload(buf.subarray(start, end), this.limits, this.maxSemanticValueBytes);
+      this.limitHits = truncated.hits;
+      out.semantics.push(truncated.semantics);
+      out.payloads.push(truncated.payload);
+    }
     out.length = i + 1;
     return SpanVerdict.ACCEPTED;
   }
@@ -212,7 +240,7 @@ export class SpanScanner extends ValueScanner {
         if (buf[valueTagAt + 1]! < 0x80 && valuePos + buf[valueTagAt + 1]! === end) {
           // The commonest value, a lone string shorter than 128 bytes, is checked here inline.
           let set = true;
-          if (!(buf[valuePos] === tagOf(1, LEN) && buf[valuePos + 1]! < 0x80 && valuePos + 2 + buf[valuePos + 1]! === end)) {
+          if (!(buf[valuePos] === tagOf(1, LEN) && buf[valuePos + 1]! < 0x80 && valuePos + 2 + buf[valuePos + 1]! === end && this.shortValuesFit)) {
             r.pos = valuePos;
             set = this.skipAnyValue(end, 0);
           }
@@ -260,12 +288,13 @@ export class SpanScanner extends ValueScanner {
     }
   }
 
-  /** An event: validated; an `exception` event's type, message and stack trace go to the semantics. */
+  /** An event: validated, its attributes counted; an `exception` event's type, message and stack trace go to the semantics. */
   private scanEvent(end: number): void {
     const r = this.r;
     const start = r.pos;
     let namePos = 0;
     let nameLength = 0;
+    let attributeCount = 0;
     while (r.pos < end) {
       const tag = r.readTag();
       switch (tag) {
@@ -277,6 +306,7 @@ export class SpanScanner extends ValueScanner {
           break;
         }
         case tagOf(3, LEN):
+          if (++attributeCount > this.maxAttributes) this.limitHits |= LimitHit.ATTRIBUTES;
           this.skipKeyValue(r.readDelimitedEnd(end), 0);
           break;
         case tagOf(1, I64):
@@ -342,13 +372,15 @@ export class SpanScanner extends ValueScanner {
     this.semantics.offerException(type, message, stackTrace);
   }
 
-  /** A link: validated only. */
+  /** A link: validated, and its attributes counted. */
   private scanLink(end: number): void {
     const r = this.r;
+    let attributeCount = 0;
     while (r.pos < end) {
       const tag = r.readTag();
       switch (tag) {
         case tagOf(4, LEN):
+          if (++attributeCount > this.maxAttributes) this.limitHits |= LimitHit.ATTRIBUTES;
           this.skipKeyValue(r.readDelimitedEnd(end), 0);
           break;
         case tagOf(1, LEN):

@@ -1,9 +1,10 @@
 /**
  * Reading `KeyValue`s and `AnyValue`s in place for the hot decoder: validation without decoding
- * (the same rules and depth limit as `decode-message.ts`), and the few reads semantic extraction
- * needs. Positions are offsets into the request buffer; nothing is allocated except the strings
- * returned.
+ * (the same rules and depth limit as `decode-message.ts`), detection of values over the length
+ * limit (attribute-limits.ts), and the few reads semantic extraction needs. Positions are offsets
+ * into the request buffer; nothing is allocated except the strings returned.
  */
+import { LimitHit } from './attribute-limits.js';
 import { MAX_ANY_VALUE_DEPTH } from './decode-message.js';
 import { ProtoDecodeError, WireType, tagOf, type ProtoReader } from './proto-reader.js';
 import { ValueRule, statusCodeFromDouble, statusCodeFromString, type SemanticKey } from './semantics.js';
@@ -23,10 +24,21 @@ export class ValueScanner {
   /** Results of `findValue`, kept in fields so that finding a value allocates nothing. */
   protected lastTag = 0;
   protected lastPos = 0;
+  /** `LimitHit` flags of what was read since the owner last cleared it. */
+  limitHits = 0;
+  /** String and bytes values longer than this set `LimitHit.VALUE_LENGTH`. */
+  protected readonly maxValueBytes: number;
+  /**
+   * Whether every value shorter than 128 bytes fits the length limit, so the one-byte-length fast
+   * paths need no check (true unless the limit is set below 127 bytes).
+   */
+  protected readonly shortValuesFit: boolean;
 
-  constructor(r: ProtoReader) {
+  constructor(r: ProtoReader, maxValueBytes: number) {
     this.r = r;
     this.buf = r.buf;
+    this.maxValueBytes = maxValueBytes;
+    this.shortValuesFit = maxValueBytes >= 0x7f;
   }
 
   /** Validates a `KeyValue` at `[r.pos, end)` without decoding it. */
@@ -49,7 +61,7 @@ export class ValueScanner {
     // Fast path: a lone string_value shorter than 128 bytes, the commonest attribute value.
     const buf = this.buf;
     const pos = r.pos;
-    if (pos + 2 <= end && buf[pos] === tagOf(1, LEN) && buf[pos + 1]! < 0x80 && pos + 2 + buf[pos + 1]! === end) {
+    if (pos + 2 <= end && buf[pos] === tagOf(1, LEN) && buf[pos + 1]! < 0x80 && pos + 2 + buf[pos + 1]! === end && this.shortValuesFit) {
       r.pos = end;
       return true;
     }
@@ -67,10 +79,13 @@ export class ValueScanner {
       const tag = r.readTag();
       switch (tag) {
         case tagOf(1, LEN):
-        case tagOf(7, LEN):
-          r.pos = r.readDelimitedEnd(end);
+        case tagOf(7, LEN): {
+          const e = r.readDelimitedEnd(end);
+          if (e - r.pos > this.maxValueBytes) this.limitHits |= LimitHit.VALUE_LENGTH;
+          r.pos = e;
           set = true;
           break;
+        }
         case tagOf(2, VARINT):
         case tagOf(3, VARINT):
         case tagOf(4, I64):
