@@ -1,5 +1,5 @@
 /**
- * `tsx bench/recovery.ts [--traces 20000] [--base-spans 500000]`: start-up recovery of traces a
+ * `tsx bench/recovery.ts [--traces 20000] [--base-spans 500000] [--batched-only]`: start-up recovery of traces a
  * crash left underived, per-trace reads (`getTrace`, the code before batching) against batched
  * reads (`Assembler.recover` with `getTraces`), through the storage worker as `serve` runs it.
  *
@@ -131,7 +131,7 @@ try {
   const built = await build(source);
   console.log(`store: ${built.baseSpans} derived spans + ${TRACES} underived traces (${built.pendingSpans} spans); ${os.cpus().length} cores`);
   for (const name of ['per-trace', 'batched']) cpSync(source, path.join(root, name), { recursive: true });
-  await measure('per-trace getTrace', path.join(root, 'per-trace'), recoverPerTrace);
+  if (!process.argv.includes('--batched-only')) await measure('per-trace getTrace', path.join(root, 'per-trace'), recoverPerTrace);
   await measure('batched getTraces', path.join(root, 'batched'), (storage) => assembler(storage).recover());
 } finally {
   rmSync(root, { recursive: true, force: true });

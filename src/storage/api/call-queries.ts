@@ -1,4 +1,5 @@
 import type { CallerKind, KubernetesContext, ServiceKind } from '../../model/service.js';
+import type { ReadOptions } from './read-options.js';
 
 /**
  * The aggregation queries the analyses push down into the store (the fast path). Each returns
@@ -203,27 +204,28 @@ export interface TraceSummary {
  * The analysis queries of the fast path. Results are deterministic: lists of counts are ordered
  * most first, ties by kind then name (services), by name (requests, reasons, pages, proxies,
  * stack traces) or by instance (nulls last); durations are milliseconds, percentiles nearest-rank
- * (`sorted[ceil(q·n) − 1]`).
+ * (`sorted[ceil(q·n) − 1]`). Every method takes `ReadOptions` last: an aborted signal stops the
+ * query (read-options.ts).
  */
 export interface CallAnalytics {
   /** Focal calls grouped by (path, request). Unordered. */
-  backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]>;
+  backtraceGroups(filter: FocalFilter, options?: ReadOptions): Promise<BacktraceGroup[]>;
   /**
    * Details of the backtrace node at `nodePath`: the services from that node down to (excluding)
    * the focal service, caller first; empty for the root. Exactly the focal calls whose path ends
    * with `nodePath` (kinds and names) count.
    */
-  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails>;
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number, options?: ReadOptions): Promise<BacktraceDetails>;
   /** Flow groups; the group with an empty path is the focal calls themselves. Unordered. */
-  flowGroups(filter: FocalFilter): Promise<FlowGroup[]>;
+  flowGroups(filter: FocalFilter, options?: ReadOptions): Promise<FlowGroup[]>;
   /** Ordered by kind, then name. */
-  serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]>;
-  serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood>;
-  failures(filter: FocalFilter, bucketMs: number): Promise<FailureSummary>;
+  serviceSummaries(range: TimeRange, zone?: ZoneFilter, options?: ReadOptions): Promise<ServiceSummary[]>;
+  serviceNeighbourhood(filter: FocalFilter, options?: ReadOptions): Promise<ServiceNeighbourhood>;
+  failures(filter: FocalFilter, bucketMs: number, options?: ReadOptions): Promise<FailureSummary>;
   /** Newest first (start time desc, then trace id). */
-  findTraces(query: TraceQuery): Promise<TraceSummary[]>;
+  findTraces(query: TraceQuery, options?: ReadOptions): Promise<TraceSummary[]>;
   /** The kinds under which a service of this name has calls (any time), e.g. `['service', 'external']`. */
-  serviceKinds(name: string): Promise<ServiceKind[]>;
+  serviceKinds(name: string, options?: ReadOptions): Promise<ServiceKind[]>;
   /** Resources whose attributes are known to the store (for zone matching): hex id → flattened attributes. */
-  listResources(): Promise<Map<string, Record<string, string>>>;
+  listResources(options?: ReadOptions): Promise<Map<string, Record<string, string>>>;
 }

@@ -1,6 +1,9 @@
 import type { ServiceCall } from '../../model/call.js';
 import type { BatchResource, SpanBatch } from '../../model/span-batch.js';
 import type { CallAnalytics } from './call-queries.js';
+import type { ReadOptions } from './read-options.js';
+
+export type { ReadOptions } from './read-options.js';
 
 /**
  * The storage seam. Every backend (DuckDB, ClickHouse, memory) implements `Storage` and passes the
@@ -115,7 +118,16 @@ export interface StoredTrace {
 
 export interface TraceReader {
   /** All spans of one trace. Resolves with empty `spans` for an unknown trace. */
-  getTrace(traceId: string): Promise<StoredTrace>;
+  getTrace(traceId: string, options?: ReadOptions): Promise<StoredTrace>;
+
+  /**
+   * Several traces in one round trip (start-up recovery reads thousands). Per trace exactly what
+   * `getTrace` would return: the map has one entry per distinct id in `traceIds`, empty `spans`
+   * for an unknown trace; each entry's `resources`/`scopes` hold what its own spans reference.
+   * Entries share no mutable data. Rejects (reading nothing) when any id is malformed. Callers keep
+   * batches to a few hundred or thousand traces: the result is held in memory whole.
+   */
+  getTraces(traceIds: readonly string[], options?: ReadOptions): Promise<Map<string, StoredTrace>>;
 }
 
 export interface CallReader {

@@ -89,16 +89,18 @@ export class ClickHouseConnection implements ClickHouseQueryRunner {
     const kill = () => {
       this.client.command({ query: `KILL QUERY WHERE query_id = ${stringLiteral(queryId)} ASYNC` }).catch(() => undefined);
     };
-    return this.run(sql, async () => {
-      signal.throwIfAborted();
-      signal.addEventListener('abort', kill, { once: true });
-      try {
+    if (signal.aborted) throw cancelled(signal, sql);
+    signal.addEventListener('abort', kill, { once: true });
+    try {
+      return await this.run(sql, async () => {
         const result = await this.client.query({ query: sql, format: 'JSONEachRow', query_id: queryId, abort_signal: signal });
-        return await result.json<Record<string, unknown>>();
-      } finally {
-        signal.removeEventListener('abort', kill);
-      }
-    });
+        return result.json<Record<string, unknown>>();
+      });
+    } catch (error: unknown) {
+      throw signal.aborted ? cancelled(signal, sql) : error;
+    } finally {
+      signal.removeEventListener('abort', kill);
+    }
   }
 
   /** Runs a statement that returns nothing (DDL, ALTER, INSERT … SELECT). */
@@ -212,6 +214,12 @@ function parseEndpoint(url: string): { url: string; username?: string; password:
   parsed.pathname = '/';
   parsed.search = '';
   return { url: parsed.toString(), ...(username === undefined ? {} : { username }), password };
+}
+
+/** The rejection of a read stopped by its `ReadOptions.signal` (storage/api/read-options.ts). */
+function cancelled(signal: AbortSignal, sql: string): StorageError {
+  const reason: unknown = signal.reason;
+  return new StorageError(`read cancelled: ${reason instanceof Error ? reason.message : String(reason)}`, sql, { cause: reason });
 }
 
 function firstLine(message: string): string {

@@ -15,6 +15,7 @@
  */
 import { describe } from 'vitest';
 import type { Storage } from '../api/storage.js';
+import { batchReadCases } from './batch-read-cases.js';
 import { callCases } from './call-cases.js';
 import { derivationCases } from './derivation-cases.js';
 import { useFreshStore } from './harness.js';
@@ -28,6 +29,7 @@ export function storageConformance(
   describe(`storage conformance: ${name}`, () => {
     const store = useFreshStore(open);
     spanCases(store);
+    batchReadCases(store);
     callCases(store);
     derivationCases(store);
     lifecycleCases(store);

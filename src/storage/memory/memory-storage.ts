@@ -153,6 +153,14 @@ class MemoryStorage implements Storage {
     return { spans: spans.map((s) => ({ ...s, payload: s.payload.slice() })), resources, scopes };
   }
 
+  async getTraces(traceIds: readonly string[]): Promise<Map<string, StoredTrace>> {
+    this.checkOpen();
+    traceIds.forEach(checkTraceId);
+    const out = new Map<string, StoredTrace>();
+    for (const traceId of traceIds) if (!out.has(traceId)) out.set(traceId, await this.getTrace(traceId));
+    return out;
+  }
+
   async getTraceCalls(traceId: string): Promise<ServiceCall[]> {
     this.checkOpen();
     checkTraceId(traceId);

@@ -4,7 +4,9 @@
  * Every `Storage` method except `close` is forwarded as `{ type: 'call', method, args }` and
  * answered by one `result` with the same id; requests travel in order, several to a message. Arguments and results cross by structured clone
  * (which keeps bigints, Maps, Sets and byte arrays), except `appendSpans`'s batch, which is packed
- * into one transferred buffer (`batch-transfer.ts`). The method list is checked against the
+ * into one transferred buffer (`batch-transfer.ts`), and `ReadOptions` signals, which stay on the
+ * main thread (`READ_OPTIONS_ARGUMENT`: an unanswered `cancel` request aborts the worker's copy).
+ * The method list is checked against the
  * `Storage` interface, so a method added to the interface fails to compile here until it is
  * forwarded.
  */
@@ -30,6 +32,7 @@ const FORWARDED: { readonly [K in ForwardedMethod]: true } = {
   getDerivedWatermark: true,
   setDerivedWatermark: true,
   getTrace: true,
+  getTraces: true,
   getTraceCalls: true,
   backtraceGroups: true,
   backtraceDetails: true,
@@ -48,6 +51,26 @@ export function isForwardedMethod(name: unknown): name is ForwardedMethod {
   return typeof name === 'string' && Object.hasOwn(FORWARDED, name);
 }
 
+/**
+ * Where each cancellable method takes its `ReadOptions` (storage/api/read-options.ts). An
+ * `AbortSignal` cannot cross threads: the proxy sends the call without it, marked `cancellable`,
+ * and a `cancel` request when the signal aborts; the worker gives the backend a signal of its own
+ * that the `cancel` aborts.
+ */
+export const READ_OPTIONS_ARGUMENT: { readonly [K in ForwardedMethod]?: number } = {
+  getTrace: 1,
+  getTraces: 1,
+  backtraceGroups: 1,
+  backtraceDetails: 3,
+  flowGroups: 1,
+  serviceSummaries: 2,
+  serviceNeighbourhood: 1,
+  failures: 2,
+  findTraces: 1,
+  serviceKinds: 1,
+  listResources: 0,
+};
+
 /** What the worker is started with (`workerData`). */
 export interface WorkerStart<O> {
   /** The TypeScript entry to load after registering tsx; absent when the entry is JavaScript. */
@@ -58,8 +81,10 @@ export interface WorkerStart<O> {
 
 /** One request; answered by one `result` with its id. */
 export type Request =
-  | { readonly type: 'call'; readonly id: number; readonly method: ForwardedMethod; readonly args: readonly unknown[] }
-  | { readonly type: 'close'; readonly id: number };
+  | { readonly type: 'call'; readonly id: number; readonly method: ForwardedMethod; readonly args: readonly unknown[]; readonly cancellable?: true }
+  | { readonly type: 'close'; readonly id: number }
+  /** Aborts the signal of the cancellable call `id` with `reason`; not answered (the call's own result is). */
+  | { readonly type: 'cancel'; readonly id: number; readonly reason: string };
 
 /**
  * The requests the proxy collected during one turn of the main thread's event loop, in call

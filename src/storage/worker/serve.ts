@@ -8,7 +8,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Storage } from '../api/storage.js';
-import { decodeArguments, isForwardedMethod, toWireError } from './protocol.js';
+import { READ_OPTIONS_ARGUMENT, decodeArguments, isForwardedMethod, toWireError } from './protocol.js';
 import type { FromWorker, Request, ToWorker } from './protocol.js';
 
 export async function serveStorage(port: MessagePort, open: () => Promise<Storage>): Promise<void> {
@@ -20,15 +20,28 @@ export async function serveStorage(port: MessagePort, open: () => Promise<Storag
     return;
   }
   const answering = new Set<Promise<void>>();
+  const cancellers = new Map<number, AbortController>();
   port.on('message', ({ requests }: ToWorker) => {
     for (const request of requests) {
       if (request.type === 'close') {
         void closeStore(port, storage, answering, request.id);
         continue;
       }
-      const answered = answer(port, storage, request);
+      if (request.type === 'cancel') {
+        cancellers.get(request.id)?.abort(new Error(request.reason));
+        continue;
+      }
+      let controller: AbortController | undefined;
+      if (request.cancellable) {
+        controller = new AbortController();
+        cancellers.set(request.id, controller);
+      }
+      const answered = answer(port, storage, request, controller?.signal);
       answering.add(answered);
-      void answered.finally(() => answering.delete(answered));
+      void answered.finally(() => {
+        answering.delete(answered);
+        cancellers.delete(request.id);
+      });
     }
   });
   post(port, { type: 'ready', capabilities: storage.capabilities });
@@ -44,12 +57,18 @@ async function closeStore(port: MessagePort, storage: Storage, answering: Readon
   post(port, closed ? { type: 'result', id, ok: false, error: toWireError(closed.error) } : { type: 'result', id, ok: true, value: undefined });
 }
 
-async function answer(port: MessagePort, storage: Storage, call: Extract<Request, { type: 'call' }>): Promise<void> {
+async function answer(port: MessagePort, storage: Storage, call: Extract<Request, { type: 'call' }>, signal: AbortSignal | undefined): Promise<void> {
   let value: unknown;
   try {
     if (!isForwardedMethod(call.method)) throw new Error(`the storage worker has no method ${String(call.method)}`);
     const method = storage[call.method] as (...args: unknown[]) => Promise<unknown>;
-    value = await method.apply(storage, [...decodeArguments(call.method, call.args)]);
+    const args = [...decodeArguments(call.method, call.args)];
+    const optionsAt = READ_OPTIONS_ARGUMENT[call.method];
+    if (signal !== undefined && optionsAt !== undefined) {
+      while (args.length < optionsAt) args.push(undefined);
+      args[optionsAt] = { signal };
+    }
+    value = await method.apply(storage, args);
   } catch (error: unknown) {
     post(port, { type: 'result', id: call.id, ok: false, error: toWireError(error) });
     return;

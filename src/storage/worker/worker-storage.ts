@@ -24,7 +24,7 @@ import { StorageError } from '../api/storage.js';
 import type { Storage, StorageCapabilities } from '../api/storage.js';
 import type { DuckDbStorageOptions } from '../duckdb/duckdb-storage.js';
 import { DATABASE_FILE } from '../duckdb/duckdb-storage.js';
-import { FORWARDED_METHODS, encodeArguments, fromWireError } from './protocol.js';
+import { FORWARDED_METHODS, READ_OPTIONS_ARGUMENT, encodeArguments, fromWireError } from './protocol.js';
 import type { ForwardedMethod, FromWorker, Request, ToWorker, WorkerStart } from './protocol.js';
 
 export interface WorkerStorageOptions extends DuckDbStorageOptions {
@@ -144,16 +144,27 @@ class WorkerClient {
   call(method: ForwardedMethod, args: readonly unknown[]): Promise<unknown> {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closing) return Promise.reject(this.closedError());
+    const optionsAt = READ_OPTIONS_ARGUMENT[method];
+    const signal = optionsAt === undefined ? undefined : signalOf(args[optionsAt]);
+    if (signal?.aborted) return Promise.reject(new StorageError(`${method}: read cancelled before it was sent`, undefined, { cause: signal.reason }));
     let request: Request;
     let transfer: ArrayBuffer[];
     try {
-      const encoded = encodeArguments(method, args);
-      request = { type: 'call', id: this.nextId++, method, args: encoded.args };
+      // The signal stays here (it cannot be cloned); the worker makes its own (`cancel`).
+      const sent = optionsAt !== undefined && optionsAt < args.length ? args.map((arg, i) => (i === optionsAt ? undefined : arg)) : args;
+      const encoded = encodeArguments(method, sent);
+      request = { type: 'call', id: this.nextId++, method, args: encoded.args, ...(signal ? { cancellable: true as const } : {}) };
       transfer = encoded.transfer;
     } catch (cause: unknown) {
       return Promise.reject(new StorageError(`${method}: ${messageOf(cause)}`, undefined, { cause }));
     }
-    return this.send(request, transfer);
+    if (signal === undefined) return this.send(request, transfer);
+    const id = request.id;
+    const cancel = () => {
+      if (this.pending.has(id)) this.enqueue({ request: { type: 'cancel', id, reason: messageOf(signal.reason) }, transfer: [] });
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    return this.send(request, transfer).finally(() => signal.removeEventListener('abort', cancel));
   }
 
   close(): Promise<void> {
@@ -178,9 +189,13 @@ class WorkerClient {
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      if (this.outbox.length === 0) setImmediate(() => this.flush());
-      this.outbox.push({ request, transfer });
+      this.enqueue({ request, transfer });
     });
+  }
+
+  private enqueue(outgoing: Outgoing): void {
+    if (this.outbox.length === 0) setImmediate(() => this.flush());
+    this.outbox.push(outgoing);
   }
 
   private flush(): void {
@@ -195,6 +210,7 @@ class WorkerClient {
         try {
           this.post([one]);
         } catch (cause: unknown) {
+          if (one.request.type === 'cancel') continue; // the call itself still gets its answer
           const what = one.request.type === 'call' ? one.request.method : 'close';
           this.settled(one.request.id)?.reject(new StorageError(`cannot send ${what} to the storage worker: ${messageOf(cause)}`, undefined, { cause }));
         }
@@ -258,6 +274,13 @@ class WorkerClient {
   private closedError(): StorageError {
     return new StorageError(`the store ${this.hooks.label} is closed`);
   }
+}
+
+/** The `signal` of a `ReadOptions` argument, if the caller gave one. */
+function signalOf(options: unknown): AbortSignal | undefined {
+  if (typeof options !== 'object' || options === null) return undefined;
+  const signal: unknown = (options as { signal?: unknown }).signal;
+  return signal instanceof AbortSignal ? signal : undefined;
 }
 
 function messageOf(error: unknown): string {
