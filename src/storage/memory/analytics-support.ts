@@ -3,7 +3,9 @@
  * relations between calls that a materialized path gives without building any tree.
  */
 import type { ServiceCall } from '../../model/call.js';
-import type { InstanceGroup } from '../api/call-queries.js';
+import { compareText } from '../api/ordering.js';
+
+export { compareInstanceGroups, compareText } from '../api/ordering.js';
 
 /** Every call of one trace. */
 export type TraceCallList = readonly ServiceCall[];
@@ -33,18 +35,6 @@ export function startsIn(call: ServiceCall, range: { readonly fromUnixNano: bigi
   return call.startTimeUnixNano >= range.fromUnixNano && call.startTimeUnixNano < range.toUnixNano;
 }
 
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compareNullable(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return compareText(a, b);
-}
-
-/** Counts of each value, most first, ties by value. */
 export function ranked(values: Iterable<string>): { value: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
@@ -78,17 +68,4 @@ export class Tally<K, V> {
   list(): { key: K; value: V }[] {
     return [...this.entries.values()];
   }
-}
-
-/** Most requests first, ties by instance (nulls last), then cluster, node, namespace, pod, workload (nulls last). */
-export function compareInstanceGroups(a: InstanceGroup, b: InstanceGroup): number {
-  return (
-    b.requests - a.requests ||
-    compareNullable(a.instance, b.instance) ||
-    compareNullable(a.k8s.cluster, b.k8s.cluster) ||
-    compareNullable(a.k8s.node, b.k8s.node) ||
-    compareNullable(a.k8s.namespace, b.k8s.namespace) ||
-    compareNullable(a.k8s.pod, b.k8s.pod) ||
-    compareNullable(a.k8s.workload, b.k8s.workload)
-  );
 }

@@ -6,7 +6,6 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { KubernetesContext } from '../../../model/service.js';
-import type { InstanceGroup } from '../../api/call-queries.js';
 
 /**
  * Nearest-rank percentile of the group's `duration_ns` values: `sorted[ceil(q·n) − 1]`. DuckDB's
@@ -36,40 +35,7 @@ export function toNullableText(value: DuckDBValue | undefined): string | null {
   return value === null || value === undefined ? null : (value as string);
 }
 
-/** Code-unit order, the order of every name list in the contract. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compareNullable(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return compareText(a, b);
-}
-
-/** Most first, ties by text. */
-export function byCountThenText<T>(count: (x: T) => number, text: (x: T) => string): (a: T, b: T) => number {
-  return (a, b) => count(b) - count(a) || compareText(text(a), text(b));
-}
-
-/** Most first, ties by kind, then name. */
-export function byCountThenService<T extends { readonly kind: string; readonly name: string }>(count: (x: T) => number): (a: T, b: T) => number {
-  return (a, b) => count(b) - count(a) || compareText(a.kind, b.kind) || compareText(a.name, b.name);
-}
-
-/** Most requests first, ties by instance (nulls last), then cluster, node, namespace, pod, workload (nulls last). */
-export function compareInstanceGroups(a: InstanceGroup, b: InstanceGroup): number {
-  return (
-    b.requests - a.requests ||
-    compareNullable(a.instance, b.instance) ||
-    compareNullable(a.k8s.cluster, b.k8s.cluster) ||
-    compareNullable(a.k8s.node, b.k8s.node) ||
-    compareNullable(a.k8s.namespace, b.k8s.namespace) ||
-    compareNullable(a.k8s.pod, b.k8s.pod) ||
-    compareNullable(a.k8s.workload, b.k8s.workload)
-  );
-}
+export { byCountThenService, byCountThenText, compareInstanceGroups, compareText } from '../../api/ordering.js';
 
 /** The instance columns every instance grouping selects, in this order. */
 export const INSTANCE_COLUMNS = ['instance', 'k8s_cluster', 'k8s_node', 'k8s_namespace', 'k8s_pod', 'k8s_workload'] as const;
