@@ -70,13 +70,16 @@ export class SerialConnection {
     }
   }
 
-  /** Appends data chunks (columns in table order) to `table`, inside the current transaction. */
-  async appendChunks(table: string, chunks: readonly DuckDBDataChunk[]): Promise<void> {
+  /**
+   * Appends data chunks (columns in table order) to `table`, inside the current transaction.
+   * `temporary`: the table is one of this connection's temporary tables.
+   */
+  async appendChunks(table: string, chunks: readonly DuckDBDataChunk[], options: { temporary?: boolean } = {}): Promise<void> {
     if (chunks.length === 0) return;
     const statement = `APPEND ${table}`;
     let appender: DuckDBAppender;
     try {
-      appender = await this.raw.createAppender(table);
+      appender = options.temporary ? await this.raw.createAppender(table, 'main', 'temp') : await this.raw.createAppender(table);
     } catch (cause: unknown) {
       throw asStorageError(cause, statement);
     }

@@ -13,12 +13,13 @@
  * Reads: a few reader connections (DuckDB MVCC: they see committed data and never block the
  * writer), each used by one query at a time.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { BIGINT, LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
-import type { AppendResult, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
+import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
 import type {
   BacktraceDetails,
   BacktraceGroup,
@@ -38,9 +39,11 @@ import type { ServiceKind } from '../../model/service.js';
 import type { SpanBatch } from '../../model/span-batch.js';
 import { DuckDbAnalytics } from './analytics/analytics.js';
 import { SerialConnection, asStorageError } from './connection.js';
-import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
+import { CALL_SELECT_COLUMNS, CALL_SELECT_FROM, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
+import { rebuildServiceRollup } from './analytics/service-rollup.js';
 import { GroupCommitQueue } from './group-commit.js';
+import { useInterruptible } from './interruptible.js';
 import { parseTraceId, traceIdHex } from './id-codec.js';
 import { PathKeys } from './path-keys.js';
 import { migrate } from './schema.js';
@@ -120,7 +123,9 @@ class DuckDbStorage implements Storage {
   private closing: Promise<void> | undefined;
   private readonly traceReader = new TraceReader();
   private readonly pathKeys = new PathKeys();
-  private readonly analytics = new DuckDbAnalytics((what, fn) => this.read(what, fn));
+  /** The signal of the analytics read being started: `DuckDbAnalytics` calls `read` synchronously within `run`. */
+  private readonly readSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+  private readonly analytics = new DuckDbAnalytics((what, fn) => this.read(what, fn, this.readSignal.getStore()));
 
   constructor(
     private readonly file: string,
@@ -158,6 +163,7 @@ class DuckDbStorage implements Storage {
         await this.writer.execute(SET_META, ['seq_floor', String(this.lastSeq)]);
         const deleted = await this.writer.execute('DELETE FROM spans WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
         await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
+        await rebuildServiceRollup(this.writer);
         await this.writer.execute(`DELETE FROM derivations d
           WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = d.trace_id)
             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);
@@ -205,55 +211,59 @@ class DuckDbStorage implements Storage {
     });
   }
 
-  getTrace(traceId: string): Promise<StoredTrace> {
-    return this.read('getTrace', (conn) => this.traceReader.read(conn, traceId));
+  getTrace(traceId: string, options?: ReadOptions): Promise<StoredTrace> {
+    return this.read('getTrace', (conn) => this.traceReader.read(conn, traceId), options?.signal);
+  }
+
+  getTraces(traceIds: readonly string[], options?: ReadOptions): Promise<Map<string, StoredTrace>> {
+    return this.read('getTraces', (conn) => this.traceReader.readMany(conn, traceIds), options?.signal);
   }
 
   getTraceCalls(traceId: string): Promise<ServiceCall[]> {
     return this.read('getTraceCalls', async (conn) => {
       const id = parseTraceId(traceId);
-      const rows = (await conn.query(`SELECT ${CALL_SELECT_COLUMNS} FROM calls WHERE trace_id = $1
-        ORDER BY start_time_ns, call_id, synthetic`, [id], [UHUGEINT])).getRows();
+      const rows = (await conn.query(`SELECT ${CALL_SELECT_COLUMNS} FROM ${CALL_SELECT_FROM} WHERE c.trace_id = $1
+        ORDER BY c.start_time_ns, c.call_id, c.synthetic`, [id], [UHUGEINT])).getRows();
       return rows.map((row) => callFromRow(traceId, row));
     });
   }
 
   // The analyses (CallAnalytics): SQL in ./analytics, one file per analysis.
 
-  backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
-    return this.analytics.backtraceGroups(filter);
+  backtraceGroups(filter: FocalFilter, options?: ReadOptions): Promise<BacktraceGroup[]> {
+    return this.readSignal.run(options?.signal, () => this.analytics.backtraceGroups(filter));
   }
 
-  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number): Promise<BacktraceDetails> {
-    return this.analytics.backtraceDetails(filter, nodePath, exemplarLimit);
+  backtraceDetails(filter: FocalFilter, nodePath: readonly NodeRef[], exemplarLimit: number, options?: ReadOptions): Promise<BacktraceDetails> {
+    return this.readSignal.run(options?.signal, () => this.analytics.backtraceDetails(filter, nodePath, exemplarLimit));
   }
 
-  flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
-    return this.analytics.flowGroups(filter);
+  flowGroups(filter: FocalFilter, options?: ReadOptions): Promise<FlowGroup[]> {
+    return this.readSignal.run(options?.signal, () => this.analytics.flowGroups(filter));
   }
 
-  serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {
-    return this.analytics.serviceSummaries(range, zone);
+  serviceSummaries(range: TimeRange, zone?: ZoneFilter, options?: ReadOptions): Promise<ServiceSummary[]> {
+    return this.readSignal.run(options?.signal, () => this.analytics.serviceSummaries(range, zone));
   }
 
-  serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood> {
-    return this.analytics.serviceNeighbourhood(filter);
+  serviceNeighbourhood(filter: FocalFilter, options?: ReadOptions): Promise<ServiceNeighbourhood> {
+    return this.readSignal.run(options?.signal, () => this.analytics.serviceNeighbourhood(filter));
   }
 
-  failures(filter: FocalFilter, bucketMs: number): Promise<FailureSummary> {
-    return this.analytics.failures(filter, bucketMs);
+  failures(filter: FocalFilter, bucketMs: number, options?: ReadOptions): Promise<FailureSummary> {
+    return this.readSignal.run(options?.signal, () => this.analytics.failures(filter, bucketMs));
   }
 
-  findTraces(query: TraceQuery): Promise<TraceSummary[]> {
-    return this.analytics.findTraces(query);
+  findTraces(query: TraceQuery, options?: ReadOptions): Promise<TraceSummary[]> {
+    return this.readSignal.run(options?.signal, () => this.analytics.findTraces(query));
   }
 
-  serviceKinds(name: string): Promise<ServiceKind[]> {
-    return this.analytics.serviceKinds(name);
+  serviceKinds(name: string, options?: ReadOptions): Promise<ServiceKind[]> {
+    return this.readSignal.run(options?.signal, () => this.analytics.serviceKinds(name));
   }
 
-  listResources(): Promise<Map<string, Record<string, string>>> {
-    return this.analytics.listResources();
+  listResources(options?: ReadOptions): Promise<Map<string, Record<string, string>>> {
+    return this.readSignal.run(options?.signal, () => this.analytics.listResources());
   }
 
   close(): Promise<void> {
@@ -273,10 +283,11 @@ class DuckDbStorage implements Storage {
     return this.guard(what, () => this.writes.exclusive(() => this.writer.use(fn)));
   }
 
-  private read<T>(what: string, fn: (conn: SerialConnection) => Promise<T>): Promise<T> {
+  /** A read on the least busy reader connection; `signal` interrupts it (interruptible.ts). */
+  private read<T>(what: string, fn: (conn: SerialConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.guard(what, () => {
       const conn = this.readers.reduce((best, c) => (c.pending < best.pending ? c : best));
-      return conn.use(fn);
+      return useInterruptible(conn, signal, fn);
     });
   }
 

@@ -14,7 +14,9 @@ import type { BacktraceGroup, ServiceRef } from '../api/call-queries.js';
 import type { Storage, TraceCalls } from '../api/storage.js';
 import { BASE_TIME_UNIX_NANO, spanBatch, spanIdHex } from '../conformance/fixtures.js';
 import { backtraceGroups as pathBacktraceGroups } from '../memory/analytics.js';
-import { CALL_COLUMNS, CALL_SELECT_COLUMNS, callFromRow, callRow } from './call-rows.js';
+import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
+import { callPathText } from './path-keys.js';
+import { VERSION_1_CALL_TYPES, version1CallValues } from './testing/version1-calls.js';
 import { SerialConnection } from './connection.js';
 import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
 import { parseTraceId } from './id-codec.js';
@@ -24,8 +26,14 @@ import { lineTrace, trickyLines } from './testing/call-lines.js';
 
 const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
 const VERSION_1 = MIGRATIONS.filter((m) => m.version === 1);
-const MISKEYED = `SELECT count(*) FROM calls c LEFT JOIN call_paths p USING (path_key)
-WHERE p.path_key IS NULL OR c.path_kinds <> p.path_kinds OR c.path_names <> p.path_names OR c.path_requests <> p.path_requests`;
+/** Calls whose key names no dictionary row (that the rows hold the right paths, `getTraceCalls` shows). */
+const UNKEYED = `SELECT count(*) FROM calls c LEFT JOIN call_paths p USING (path_key) WHERE p.path_key IS NULL`;
+
+/** The distinct paths of the calls written (the last entry of a trace wins). */
+function distinctPaths(entries: readonly TraceCalls[]): bigint {
+  const last = new Map(entries.map((e) => [e.traceId, e]));
+  return BigInt(new Set([...last.values()].flatMap((e) => e.calls.map((call) => callPathText(call.path)))).size);
+}
 
 let dataDir: string;
 beforeEach(async () => {
@@ -54,16 +62,17 @@ async function writeVersion1Store(entries: readonly TraceCalls[]): Promise<void>
     const spans = new SpanWriter(conn);
     await spans.load();
     await spans.commitGroup([spanBatch(entries.map((e) => ({ traceId: e.traceId, spanId: spanIdHex(1) })))], [1n]);
-    const v1Columns = CALL_COLUMNS.filter(([name]) => name !== 'path_key');
-    const rows = entries.flatMap((e) => e.calls.map((call) => callRow(parseTraceId(e.traceId), e.traceId, call, 1n).values));
-    const chunk = DuckDBDataChunk.create(v1Columns.map(([, type]) => type), rows.length);
-    v1Columns.forEach((_, column) => chunk.setColumnValues(column, rows.map((row) => row[column]!)));
+    const rows = entries.flatMap((e) => e.calls.map((call) => version1CallValues(parseTraceId(e.traceId), call, 1n)));
+    const chunk = DuckDBDataChunk.create(VERSION_1_CALL_TYPES, rows.length);
+    VERSION_1_CALL_TYPES.forEach((_, column) => chunk.setColumnValues(column, rows.map((row) => row[column]!)));
     await conn.transaction(() => conn.appendChunks('calls', [chunk]));
   });
 }
 
-async function readCalls(conn: SerialConnection, traceId: string): Promise<ServiceCall[]> {
-  const rows = (await conn.query(`SELECT ${CALL_SELECT_COLUMNS} FROM calls WHERE trace_id = ${parseTraceId(traceId)} ORDER BY start_time_ns, call_id`)).getRows();
+/** The calls of a version-1 store, whose rows still hold their path lists. */
+async function readVersion1Calls(conn: SerialConnection, traceId: string): Promise<ServiceCall[]> {
+  const columns = CALL_SELECT_COLUMNS.replaceAll('p.path_', 'c.path_');
+  const rows = (await conn.query(`SELECT ${columns} FROM calls c WHERE c.trace_id = ${parseTraceId(traceId)} ORDER BY c.start_time_ns, c.call_id`)).getRows();
   return rows.map((row) => callFromRow(traceId, row));
 }
 
@@ -86,7 +95,7 @@ describe('schema migrations', () => {
   it('upgrade a version-1 store in place: calls unchanged, each keyed by its own path', async () => {
     const old = trickyLines();
     await writeVersion1Store(old);
-    const before = await withRawStore(async (conn) => Promise.all(old.map((e) => readCalls(conn, e.traceId))));
+    const before = await withRawStore(async (conn) => Promise.all(old.map((e) => readVersion1Calls(conn, e.traceId))));
 
     const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB' });
     try {
@@ -101,8 +110,9 @@ describe('schema migrations', () => {
       const scalar = async (sql: string) => (await conn.query(sql)).getRows()[0]?.[0];
       expect(await scalar('SELECT max(version) FROM schema_version')).toBe(MIGRATIONS.at(-1)!.version);
       expect(await scalar(`SELECT is_nullable FROM information_schema.columns WHERE table_name = 'calls' AND column_name = 'path_key'`)).toBe('NO');
-      expect(await scalar(MISKEYED)).toBe(0n);
-      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(await scalar('SELECT count(DISTINCT (path_kinds, path_names, path_requests)) FROM calls'));
+      expect(await scalar(UNKEYED)).toBe(0n);
+      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(distinctPaths(old));
+      expect(await scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'calls' AND column_name IN ('path_kinds', 'path_names', 'path_requests')`)).toBe(0n);
     });
   });
 
@@ -120,8 +130,9 @@ describe('schema migrations', () => {
     }
     await withRawStore(async (conn) => {
       const scalar = async (sql: string) => (await conn.query(sql)).getRows()[0]?.[0];
-      expect(await scalar(MISKEYED)).toBe(0n);
-      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(await scalar('SELECT count(DISTINCT (path_kinds, path_names, path_requests)) FROM calls'));
+      expect(await scalar(UNKEYED)).toBe(0n);
+      const stored = [...old.filter((e) => e.traceId !== old[1]!.traceId), ...newer];
+      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(distinctPaths([...old, ...stored]));
     });
   });
 

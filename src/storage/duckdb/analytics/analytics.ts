@@ -24,7 +24,7 @@ import { parseTraceId } from '../id-codec.js';
 import { backtraceGroupsFromRows, backtraceGroupsSql } from './backtrace.js';
 import { backtraceDetailsFromRows, backtraceDetailsSql } from './details.js';
 import { checkBuckets, failuresFromRows, failuresSql } from './failures.js';
-import { flowGroupsFromRows, flowGroupsSql } from './flow.js';
+import { runFlowGroups } from './flow.js';
 import { serviceNeighbourhoodFromRows, serviceNeighbourhoodSql } from './neighbourhood.js';
 import { LIST_RESOURCES_SQL, resourcesFromRows, serviceKindsFromRows, serviceKindsSql, serviceSummariesFromRows, serviceSummariesSql } from './services.js';
 import { SqlParams } from './sql-params.js';
@@ -48,7 +48,7 @@ export class DuckDbAnalytics implements CallAnalytics {
   }
 
   flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
-    return this.read('flowGroups', async (conn) => flowGroupsFromRows(await runStatement(conn, flowGroupsSql(filter))));
+    return this.read('flowGroups', (conn) => runFlowGroups(conn, filter));
   }
 
   serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {

@@ -10,7 +10,7 @@
  * (same id and synthetic flag), has its id in F's `path_call_ids` (an ancestor), or has F's id in
  * its own `path_call_ids` (a descendant). The one run that ends at no call: a one-step chain that
  * matches the `unknown` caller, which heads the line of every call under an orphan
- * (`path_kinds[1] = 'unknown'`).
+ * (its first path call id is NULL).
  *
  * Paths keep their nearest 128 entries (`ServiceCall.path`): relations and runs deeper than that
  * are not seen, a limit the materialization imposes on every path-based query.
@@ -51,9 +51,7 @@ export function focalCte(params: SqlParams, filter: FocalFilter, columns: string
   WHERE ${conditions.join('\n    AND ')}
 )`;
   }
-  // The first path entry's kind is read only for the chain that the `unknown` caller can match:
-  // reading `path_kinds` of every candidate is what the path keys spare everywhere else.
-  const extra = Object.entries(CANDIDATE_COLUMNS).filter(([name]) => name !== 'chain_top_kind' || matchesUnknownAlone(chain));
+  const extra = Object.entries(CANDIDATE_COLUMNS);
   return `focal_candidates AS MATERIALIZED (
   SELECT ${columns}, ${extra.map(([name, expression]) => `${expression} AS ${name}`).join(', ')}
   FROM calls c
@@ -73,8 +71,6 @@ export interface CallRefs {
   readonly synthetic: string;
   readonly pathCallIds: string;
   readonly depth: string;
-  /** The kind of the first path entry (`path_kinds[1]`). */
-  readonly topKind: string;
 }
 
 /** What `focal_candidates` carries for the chain condition, beyond the caller's columns. */
@@ -84,7 +80,6 @@ const CANDIDATE_COLUMNS = {
   chain_synthetic: 'c.synthetic',
   chain_path_call_ids: 'c.path_call_ids',
   chain_depth: 'c.depth',
-  chain_top_kind: 'c.path_kinds[1]',
 } as const;
 
 const CANDIDATE_REFS: CallRefs = {
@@ -93,7 +88,6 @@ const CANDIDATE_REFS: CallRefs = {
   synthetic: 'f.chain_synthetic',
   pathCallIds: 'f.chain_path_call_ids',
   depth: 'f.chain_depth',
-  topKind: 'f.chain_top_kind',
 };
 
 /** A condition on the call `f`: some root-to-leaf line through it contains `chain`. */
@@ -106,7 +100,8 @@ export function chainThroughSql(params: SqlParams, chain: readonly ChainStep[], 
       WHERE e.trace_id = ${f.traceId} AND ${ends}
         AND (${related}))`;
   if (!matchesUnknownAlone(chain)) return viaCall;
-  return `(${f.depth} > 0 AND ${f.topKind} = ${params.text('unknown')} OR ${viaCall})`;
+  // Only the `unknown` caller has no call id (schema.ts), so a NULL first id is an `unknown` root.
+  return `(${f.depth} > 0 AND ${f.pathCallIds}[1] IS NULL OR ${viaCall})`;
 }
 
 /** The trace ids (with repeats) in which some root-to-leaf line contains `chain` (the traces list without a service). */

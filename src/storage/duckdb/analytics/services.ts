@@ -7,14 +7,16 @@
  * calls (the `unknown` caller is one service; a root call adds none). Callees are the calls whose
  * last path entry is a counted call, whenever they start and whatever their zone.
  */
-import type { DuckDBMapValue } from '@duckdb/node-api';
+import { BIGINT, type DuckDBMapValue } from '@duckdb/node-api';
 import { SERVICE_KINDS, type ServiceKind } from '../../../model/service.js';
 import type { ServiceSummary, TimeRange, ZoneFilter } from '../../api/call-queries.js';
 import { StorageError } from '../../api/storage.js';
 import { id64Hex } from '../id-codec.js';
 import { compareText, nanosToMs, percentileSql, toNumber, toText } from './rows.js';
 import { splitSections, unionSql, type SectionColumns } from './sections.js';
-import { SqlParams, windowSql } from './sql-params.js';
+import { clampNanos, SqlParams, windowSql } from './sql-params.js';
+import { percentilesSql } from './percentiles.js';
+import { BUCKET_NANOS, bucketOf, contributionsSql, FACET_CALLEE, FACET_CALLER, FACET_WHERE } from './service-rollup.js';
 import type { Rows, Statement } from './statement.js';
 
 const COLUMNS: SectionColumns = [
@@ -32,7 +34,62 @@ const COLUMNS: SectionColumns = [
 ];
 
 /**
- * One statement of four grouped sections over the counted calls: the RED figures per service,
+ * The services list of `range` (and `zone`): one statement of four grouped sections, mapped by
+ * `serviceSummariesFromRows` — the RED figures per service (`red`), and the distinct
+ * (instance, namespace, workload, node) (`where`), callers (`caller`) and callees (`callee`) per
+ * service, which are counted and listed in JavaScript.
+ *
+ * Without a zone, only `red` reads every call of the window (exact percentiles need every
+ * duration; the three are one `quantile_disc` list, which orders each group once). The other
+ * sections come from `service_rollup` (`service-rollup.ts`) for the whole minutes inside the
+ * window, and from `calls` (the same rules, `contributionsSql`) only for the partial minutes at its
+ * edges. With a zone, the counted calls depend on each call's resource, which the rollup does not
+ * keep: `zonedSummariesSql` groups the calls themselves.
+ */
+export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statement {
+  if (zone !== undefined) return zonedSummariesSql(range, zone);
+  const params = new SqlParams();
+  const from = clampNanos(range.fromUnixNano);
+  const to = clampNanos(range.toUnixNano);
+  // Whole minutes [firstBucket, endBucket) lie inside [from, to); the rest of the window is its edges.
+  const firstBucket = -bucketOf(-from);
+  const endBucket = bucketOf(to);
+  const inside = firstBucket < endBucket;
+  const window = windowSql(params, 'c.start_time_ns', range);
+  const facetSources: string[] = [];
+  let edges = window;
+  if (inside) {
+    facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM service_rollup
+    WHERE bucket >= ${params.add(firstBucket, BIGINT)} AND bucket < ${params.add(endBucket, BIGINT)}`);
+    const aligned = firstBucket * BUCKET_NANOS === from && endBucket * BUCKET_NANOS === to;
+    edges = aligned ? '' : `${window} AND NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: firstBucket * BUCKET_NANOS, toUnixNano: endBucket * BUCKET_NANOS })})`;
+  }
+  if (edges !== '') facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM (${contributionsSql(() => edges)})`);
+  const union = unionSql(COLUMNS, [
+    {
+      tag: 'red',
+      values: { kind: 'kind', service: 'service', n: 'n', failed: 'failed', p50: 'q[1]', p90: 'q[2]', p99: 'q[3]' },
+      from: `FROM (SELECT kind, service, count(*) AS n, count(*) FILTER (WHERE failed) AS failed, ${percentilesSql([0.5, 0.9, 0.99])} AS q
+    FROM calls c WHERE ${window} GROUP BY kind, service)`,
+    },
+    ...FACET_SECTIONS.map(({ tag, facet, values }) => ({
+      tag,
+      values: { kind: 'kind', service: 'service', ...values },
+      from: `FROM facets WHERE facet = ${facet} GROUP BY ALL`,
+    })),
+  ]);
+  return { sql: `WITH facets AS MATERIALIZED (\n  ${facetSources.join('\n  UNION ALL\n  ')}\n)\n${union}`, params };
+}
+
+/** The rollup's facets as the sections of the zoned statement (`serviceSummariesFromRows` reads both alike). */
+const FACET_SECTIONS = [
+  { tag: 'where', facet: FACET_WHERE, values: { a: 'v1', b: 'v2', c: 'v3', d: 'v4' } },
+  { tag: 'caller', facet: FACET_CALLER, values: { a: 'v1', b: 'v2', c: "'false'" } },
+  { tag: 'callee', facet: FACET_CALLEE, values: { a: 'v1', b: 'v2' } },
+] as const;
+
+/**
+ * The services list in a zone: one statement of four grouped sections over the counted calls: the RED figures per service,
  * and the distinct (instance, namespace, workload, node), callers and callees per service, which
  * are counted and listed here. Small GROUP BYs instead of `count(DISTINCT …)` aggregates: on 1M
  * spans they took ~100 ms where the five DISTINCT aggregates took ~290 ms. `counted` is inlined
@@ -40,13 +97,10 @@ const COLUMNS: SectionColumns = [
  * `path_key` first and read their last path entry from the `call_paths` dictionary (~20 ms on 1M
  * spans, against ~95 ms reading every counted call's path lists).
  */
-export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statement {
+function zonedSummariesSql(range: TimeRange, zone: ZoneFilter): Statement {
   const params = new SqlParams();
   const window = windowSql(params, 'c.start_time_ns', range);
-  const zoned =
-    zone === undefined
-      ? `FROM calls c WHERE ${window}`
-      : `FROM calls c
+  const zoned = `FROM calls c
   LEFT JOIN calls o ON c.synthetic AND o.trace_id = c.trace_id AND o.call_id = c.path_call_ids[c.depth] AND NOT o.synthetic
   JOIN (SELECT DISTINCT unnest(${params.resourceIds(zone.resourceIds)}) AS id) z ON z.id = CASE WHEN c.synthetic THEN o.resource_id ELSE c.resource_id END
   WHERE ${window}`;

@@ -33,11 +33,15 @@ function statementsOf(filter: FocalFilter): [string, Statement][] {
     ['backtraceGroups', backtraceGroupsSql(filter)],
     ['backtraceDetails', backtraceDetailsSql(filter, [{ kind: 'unknown', name: filter.service.name }, { kind: 'service', name: filter.request ?? '' }], 5)],
     ['flowGroups', flowGroupsSql(filter)],
+    ['flowGroups sized by a focal count', flowGroupsSql(filter, 5_000)],
     ['serviceNeighbourhood', serviceNeighbourhoodSql(filter)],
     ['failures', failuresSql(filter, 60_000_000_000n)],
     ['findTraces', findTracesSql({ ...filter, failedOnly: true, minDurationMs: 1, maxDurationMs: 2, zone: { resourceIds: ['00000000000000ff'] }, limit: 20 })],
     ['findTraces without service', findTracesSql({ ...WINDOW, chain: filter.chain ?? [], failedOnly: true, limit: 20 })],
     ['serviceSummaries', serviceSummariesSql(WINDOW, { resourceIds: ['00000000000000ff'] })],
+    ['serviceSummaries without zone, whole minutes', serviceSummariesSql(WINDOW)],
+    ['serviceSummaries without zone, minutes cut at both ends', serviceSummariesSql({ fromUnixNano: WINDOW.fromUnixNano + 1n, toUnixNano: WINDOW.toUnixNano + 1n })],
+    ['serviceSummaries without zone, inside one minute', serviceSummariesSql({ fromUnixNano: WINDOW.fromUnixNano + 1n, toUnixNano: WINDOW.fromUnixNano + 2n })],
     ['serviceKinds', serviceKindsSql(filter.service.name)],
   ];
 }

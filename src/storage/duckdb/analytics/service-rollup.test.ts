@@ -1,0 +1,218 @@
+/**
+ * The services list's rollup (service-rollup.ts) keeps the list exact: against the oracle on
+ * generated topologies for windows that cut minutes anywhere (rollup inside, calls at the edges),
+ * after traces are re-derived (the rows of the old calls, computed in SQL, must cancel those the
+ * writer added in JavaScript), after retention (rebuilt in SQL, equal to a store written call by
+ * call), and after the migration that creates it on an existing store.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ingest, topologyOf, type IngestedStore, type Topology } from '../../../../test/analysis/differential-cases.js';
+import type { TimeRange } from '../../api/call-queries.js';
+import type { Storage } from '../../api/storage.js';
+import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
+import type { TraceCalls } from '../../api/storage.js';
+import { SerialConnection } from '../connection.js';
+import { trickyLines } from '../testing/call-lines.js';
+import { DATABASE_FILE, openDuckDbStorage } from '../duckdb-storage.js';
+import { BUCKET_NANOS, bucketOf, bucketSql } from './service-rollup.js';
+
+const SECOND = 1_000_000_000n;
+const open: IngestedStore[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function ingested(topology: Topology): Promise<IngestedStore> {
+  const store = await ingest(topology, 'duckdb');
+  open.push(store);
+  return store;
+}
+
+/** Windows around the topology's minute: aligned, cut inside minutes, inside one minute, empty, and with whole minutes next to cut ones. */
+function windowsOf(topology: Topology): TimeRange[] {
+  const { fromUnixNano: from, toUnixNano: to } = topology.generated.window;
+  return [
+    { fromUnixNano: from, toUnixNano: to },
+    { fromUnixNano: from - 60n * SECOND, toUnixNano: to + 120n * SECOND },
+    { fromUnixNano: from + 17n * SECOND + 3n, toUnixNano: to + 23n * SECOND },
+    { fromUnixNano: from - 45n * SECOND, toUnixNano: to - 1n },
+    { fromUnixNano: from - 61n * SECOND - 7n, toUnixNano: to + 61n * SECOND + 11n },
+    { fromUnixNano: from + 5n * SECOND, toUnixNano: from + 50n * SECOND },
+    { fromUnixNano: from + 5n * SECOND, toUnixNano: from + 5n * SECOND },
+    { fromUnixNano: -(1n << 70n), toUnixNano: 1n << 70n },
+    // Whole minutes from `to` on, calls before it: traces that straddle `to` put callers on one side, callees on the other.
+    { fromUnixNano: from + 30n * SECOND, toUnixNano: to + 90n * SECOND },
+    { fromUnixNano: to - 2n * SECOND, toUnixNano: to + 61n * SECOND },
+    { fromUnixNano: from + 59n * SECOND + 999n, toUnixNano: to + 60n * SECOND },
+  ];
+}
+
+async function expectOracle(storage: Storage, topology: Topology, seed: number): Promise<void> {
+  for (const window of windowsOf(topology)) {
+    expect(await storage.serviceSummaries(window), `seed ${seed}, window ${window.fromUnixNano}..${window.toUnixNano}`).toEqual(topology.oracle.serviceSummaries(window));
+  }
+}
+
+async function allTraceIds(storage: Storage): Promise<string[]> {
+  return (await storage.findTraces({ fromUnixNano: -(1n << 63n), toUnixNano: (1n << 63n) - 1n, limit: 100_000 })).map((t) => t.traceId);
+}
+
+describe('the minute of a start time', () => {
+  it('is the floor of start / 1 min, in JavaScript and in SQL alike, for every BIGINT', async () => {
+    const max = (1n << 63n) - 1n;
+    const min = -(1n << 63n);
+    const starts = [0n, 1n, -1n, BUCKET_NANOS - 1n, BUCKET_NANOS, -BUCKET_NANOS, -BUCKET_NANOS - 1n, -BUCKET_NANOS + 1n, max, min, min + 1n, 1_767_225_600_000_000_000n];
+    expect(starts.slice(0, 8).map(bucketOf)).toEqual([0n, 0n, -1n, 0n, 1n, -1n, -2n, -1n]);
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = new SerialConnection(await instance.connect());
+    try {
+      for (const start of starts) {
+        const rows = (await conn.query(`SELECT ${bucketSql('x')} FROM (SELECT $1::BIGINT AS x)`, [start])).getRows();
+        expect(rows[0]?.[0], String(start)).toBe(bucketOf(start));
+        // The floor: the minute starts at or before the start, and the next one after it.
+        expect(bucketOf(start) * BUCKET_NANOS <= start && start < (bucketOf(start) + 1n) * BUCKET_NANOS).toBe(true);
+      }
+    } finally {
+      conn.close();
+      instance.closeSync();
+    }
+  });
+});
+
+describe('the services list from the rollup', () => {
+  it('equals the oracle for windows that cut minutes anywhere', async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const topology = topologyOf(seed);
+      const store = await ingested(topology);
+      await expectOracle(store.storage, topology, seed);
+    }
+  }, 120_000);
+
+  it('stays exact when traces are re-derived: their old rows cancel, the new ones count', async () => {
+    for (const seed of [7, 8, 9]) {
+      const topology = topologyOf(seed);
+      const { storage } = await ingested(topology);
+      const traceIds = await allTraceIds(storage);
+      const calls = new Map(await Promise.all(traceIds.map(async (id) => [id, await storage.getTraceCalls(id)] as const)));
+      // Half the traces lose their calls, then every trace gets its calls back, some twice in one write.
+      const half = traceIds.filter((_, i) => i % 2 === 0);
+      const requests = async () => (await storage.serviceSummaries(topology.generated.window)).reduce((n, s) => n + s.requests + s.callers + s.callees + s.instances, 0);
+      const before = await requests();
+      await storage.replaceTraceCalls(half.map((traceId) => ({ traceId, calls: [], derivedSeq: 5n, firstDerivation: false })));
+      expect(await requests()).toBeLessThan(before);
+      expect(before).toBe(topology.oracle.serviceSummaries(topology.generated.window).reduce((n, s) => n + s.requests + s.callers + s.callees + s.instances, 0));
+      await storage.replaceTraceCalls(
+        traceIds.flatMap((traceId, i) => {
+          const entry = { traceId, calls: calls.get(traceId)!, derivedSeq: 6n, firstDerivation: false };
+          return i % 3 === 0 ? [{ ...entry, calls: [] }, entry] : [entry];
+        }),
+      );
+      await expectOracle(storage, topology, seed);
+    }
+  }, 120_000);
+
+  it('stays exact after retention deletes calls (rebuilt, equal to a store written with the calls left)', async () => {
+    const topology = topologyOf(11);
+    const { storage } = await ingested(topology);
+    const cutoff = topology.generated.window.fromUnixNano + 31n * SECOND;
+    await storage.deleteBefore(cutoff);
+    const traceIds = await allTraceIds(storage);
+    const left = await Promise.all(traceIds.map(async (traceId) => ({ traceId, calls: await storage.getTraceCalls(traceId), derivedSeq: 1n, firstDerivation: true })));
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-rollup-'));
+    dirs.push(dataDir);
+    const fresh = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
+    try {
+      await fresh.replaceTraceCalls(left);
+      for (const window of windowsOf(topology)) {
+        expect(await storage.serviceSummaries(window)).toEqual(await fresh.serviceSummaries(window));
+      }
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+
+  it('is filled for the calls already stored when the migration creates it', async () => {
+    const topology = topologyOf(12);
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-rollup-'));
+    dirs.push(dataDir);
+    let storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
+    const traceIds: string[] = [];
+    try {
+      const { storage: source } = await ingested(topology);
+      traceIds.push(...(await allTraceIds(source)));
+      await storage.replaceTraceCalls(await Promise.all(traceIds.map(async (traceId) => ({ traceId, calls: await source.getTraceCalls(traceId), derivedSeq: 1n, firstDerivation: true }))));
+    } finally {
+      await storage.close();
+    }
+    // The store as the version before the rollup left it: no table, no record of the migration.
+    const instance = await DuckDBInstance.create(path.join(dataDir, DATABASE_FILE));
+    const conn = new SerialConnection(await instance.connect());
+    try {
+      const version = (await conn.query("SELECT version FROM schema_version WHERE description LIKE 'service_rollup%'")).getRows();
+      expect(version).toHaveLength(1);
+      await conn.run('DROP TABLE service_rollup');
+      await conn.execute('DELETE FROM schema_version WHERE version = $1', [version[0]![0]!]);
+    } finally {
+      conn.close();
+      instance.closeSync();
+    }
+    storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
+    try {
+      await expectOracle(storage, topology, 12);
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
+
+/**
+ * The tricky lines of the path-key tests (hostile names, the `unknown` caller), their calls spread
+ * over minutes — a callee up to two minutes after its caller, or before it (clock skew) — each real
+ * call with a resource, so a zone of every resource counts every call (see below).
+ */
+function spreadLines(shift: bigint): TraceCalls[] {
+  return trickyLines().map((trace, t) => ({
+    ...trace,
+    calls: trace.calls.map((call, i) => ({
+      ...call,
+      resourceId: call.synthetic ? null : `00000000000000${(t * 16 + i).toString(16).padStart(2, '0')}`,
+      startTimeUnixNano: BASE_TIME_UNIX_NANO + shift + BigInt(t * 37 + (i % 2 === 0 ? i * 53 : -i * 29)) * SECOND + BigInt(i),
+    })),
+  }));
+}
+
+describe('the services list from the rollup, on calls spread over minutes', () => {
+  it('equals the list computed from the calls themselves (a zone of every resource), also after re-derivation', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-rollup-'));
+    dirs.push(dataDir);
+    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
+    try {
+      const lines = spreadLines(0n);
+      const zone = { resourceIds: [...new Set(lines.flatMap((l) => l.calls.flatMap((c) => (c.resourceId === null ? [] : [c.resourceId]))))] };
+      const windows: TimeRange[] = [];
+      for (let from = -300n; from < 600n; from += 97n) {
+        for (const length of [7n, 95n, 200n, 1000n]) windows.push({ fromUnixNano: BASE_TIME_UNIX_NANO + from * SECOND + 13n, toUnixNano: BASE_TIME_UNIX_NANO + (from + length) * SECOND });
+      }
+      const expectFromCalls = async () => {
+        for (const window of windows) expect(await storage.serviceSummaries(window), String(window.fromUnixNano)).toEqual(await storage.serviceSummaries(window, zone));
+      };
+      await storage.replaceTraceCalls(lines);
+      expect((await storage.serviceSummaries(windows[3]!)).length).toBeGreaterThan(5);
+      await expectFromCalls();
+      // Re-derived: every second trace moves by 90 s (same resources), then one trace twice in a write.
+      const moved = spreadLines(90n * SECOND);
+      await storage.replaceTraceCalls(moved.filter((_, t) => t % 2 === 1).map((trace) => ({ ...trace, firstDerivation: false })));
+      await expectFromCalls();
+      await storage.replaceTraceCalls([{ ...lines[0]!, firstDerivation: false }, { ...moved[0]!, firstDerivation: false }]);
+      await expectFromCalls();
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
+});
