@@ -11,7 +11,8 @@
  * new part is written and renamed into the table's directory — the data then survives a crash of
  * Tributary or of the ClickHouse server process (kill -9). ClickHouse does not fsync a part by
  * default (`fsync_after_insert` exists from 21.x), so an OS crash or power loss right after the
- * acknowledgement can lose it; replication (part 3) is the way to protect against that.
+ * acknowledgement can lose it. Replicated shards (`replication.ts`) narrow that window: another
+ * replica fetches the part within moments of the acknowledgement, though not before it.
  *
  * Atomicity: ClickHouse has no transactions. A rejected append stored nothing when it was rejected
  * by validation (everything is checked before the INSERT); a server failure midway can leave some
@@ -49,6 +50,7 @@ import type { ClickHouseQueryRunner } from './connection.js';
 import { liveCallsFilter } from './live-calls.js';
 import { DERIVED_WATERMARK, SEQ_FLOOR, getMeta, readKnownContent, readSeqFloor, setMeta } from './meta.js';
 import { deleteStartedBefore, purgeOrphanDerivations, purgeSupersededCalls } from './retention.js';
+import { clusterIsReplicated } from './replication.js';
 import { migrate } from './schema.js';
 import { SeqClock, seqAtTime } from './seq-clock.js';
 import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, checkBatch, writeResourceRow, writeScopeRow, writeSpanRows } from './span-rows.js';
@@ -67,7 +69,9 @@ export interface ClickHouseStorageOptions {
   /**
    * A cluster from the servers' `remote_servers`: the tables are then `*_local` on every shard
    * (created `ON CLUSTER`, which needs ZooKeeper) under `Distributed` tables sharded by trace id,
-   * so a trace's spans and calls live on one shard. `url` may point at any node.
+   * so a trace's spans and calls live on one shard. `url` may point at any node. When a shard has
+   * several replicas (`system.clusters`), the local tables are `Replicated*MergeTree`: the servers
+   * need the `{shard}`/`{replica}` macros and `internal_replication` (replication.ts).
    */
   readonly cluster?: string;
   /**
@@ -84,9 +88,10 @@ const MAX_GROUP_SPANS = 50_000;
 
 export async function openClickHouseStorage(options: ClickHouseStorageOptions): Promise<Storage> {
   const database = options.database ?? DEFAULT_DATABASE;
-  const tables = options.cluster === undefined ? SINGLE_NODE_TABLES : clusterTables(identifier(options.cluster, 'cluster name'), identifier(database, 'database name'));
   await ensureDatabase(options.url, database, options.cluster);
-  const conn = new ClickHouseConnection({ url: options.url, database, ...(options.cluster === undefined ? {} : { cluster: options.cluster }) });
+  const replicated = options.cluster !== undefined && (await isReplicated(options.url, options.cluster));
+  const tables = options.cluster === undefined ? SINGLE_NODE_TABLES : clusterTables(identifier(options.cluster, 'cluster name'), identifier(database, 'database name'), replicated);
+  const conn = new ClickHouseConnection({ url: options.url, database, ...(options.cluster === undefined ? {} : { cluster: options.cluster, replicated }) });
   try {
     await migrate(conn, tables);
     const floor = await readSeqFloor(conn, tables);
@@ -95,6 +100,18 @@ export async function openClickHouseStorage(options: ClickHouseStorageOptions): 
   } catch (cause: unknown) {
     await conn.close();
     throw cause instanceof StorageError ? cause : new StorageError('cannot open the ClickHouse store', undefined, { cause });
+  }
+}
+
+/** Whether the cluster has replicated shards, as the server at `url` knows it. */
+async function isReplicated(url: string, cluster: string): Promise<boolean> {
+  const conn = new ClickHouseConnection({ url, database: 'default' });
+  try {
+    return await clusterIsReplicated(conn, cluster);
+  } catch (cause: unknown) {
+    throw cause instanceof StorageError ? cause : new StorageError('cannot open the ClickHouse store', undefined, { cause });
+  } finally {
+    await conn.close();
   }
 }
 

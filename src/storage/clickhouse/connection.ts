@@ -40,6 +40,14 @@ export interface ClickHouseConnectionOptions {
    * to the next read.
    */
   readonly cluster?: string;
+  /**
+   * Set when the cluster has replicated shards: every read and insert then goes to the first
+   * healthy replica of its shard in `remote_servers` order (`load_balancing = in_order`, and no
+   * preference for a replica on this server), so all processes read where they all write and see
+   * each other's acknowledged writes; replication is asynchronous, so another replica may lag.
+   * Only when that replica is down do they move to the next one.
+   */
+  readonly replicated?: boolean;
 }
 
 /** Statements up to this size are accepted (`max_query_size`), INSERT data excluded. */
@@ -66,6 +74,7 @@ export class ClickHouseConnection implements ClickHouseQueryRunner {
         max_ast_elements: String(MAX_AST_ELEMENTS),
         max_expanded_ast_elements: String(MAX_AST_ELEMENTS),
         ...(options.cluster === undefined ? {} : { insert_distributed_sync: 1 }),
+        ...(options.replicated === true ? { load_balancing: 'in_order', prefer_localhost_replica: 0 } : {}),
       },
       // Failures reach the caller as StorageErrors; the client's own error log would only repeat them.
       log: { level: ClickHouseLogLevel.OFF },

@@ -9,13 +9,15 @@
  * once may both apply it; for the same reason that is harmless too (readers take `max(version)`).
  *
  * One schema text serves every server: placeholders (see the head of `001_init.sql`) become
- * modern types where the server has them, and table names come from `tables.ts`.
+ * modern types where the server has them, table names come from `tables.ts`, and on a cluster
+ * with replicated shards the engines become `Replicated*` (`replication.ts`).
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { StorageError } from '../api/storage.js';
 import type { ClickHouseConnection, ServerVersion } from './connection.js';
+import { replicatedEngine } from './replication.js';
 import { identifier } from './sql-literal.js';
 import { SHARDING_KEYS, bareTableName } from './tables.js';
 import type { ClickHouseTableNames, ClickHouseTables } from './tables.js';
@@ -85,10 +87,11 @@ export function statementsOf(text: string, tables: ClickHouseTables, dialect: Sc
     if (name in tables.local) return tables.local[name as keyof ClickHouseTableNames];
     throw new StorageError(`unknown placeholder {{${name}}} in the ClickHouse schema`);
   });
-  return filled
+  const statements = filled
     .split(/;\s*$/m)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  return tables.replicated === true ? statements.map(replicatedEngine) : statements;
 }
 
 const SCHEMA_VERSION = 'schema_version';

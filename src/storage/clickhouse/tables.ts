@@ -23,6 +23,11 @@ export interface ClickHouseTables extends ClickHouseTableNames {
   readonly local: ClickHouseTableNames;
   /** The cluster for `ON CLUSTER` DDL and `Distributed` tables; absent on a single node. */
   readonly cluster?: string;
+  /**
+   * Whether some shard of the cluster has several replicas: the local tables are then
+   * `Replicated*MergeTree` (replication.ts). Only decides how tables are created.
+   */
+  readonly replicated?: boolean;
 }
 
 const PLAIN: ClickHouseTableNames = {
@@ -55,11 +60,12 @@ export const SINGLE_NODE_TABLES: ClickHouseTables = { ...PLAIN, local: PLAIN };
 
 /**
  * The tables of a store in `database` on `cluster`: Distributed tables under the plain names,
- * `database.*_local` on every shard. `cluster` and `database` must be plain identifiers.
+ * `database.*_local` on every shard (replicated when `replicated`). `cluster` and `database` must
+ * be plain identifiers.
  */
-export function clusterTables(cluster: string, database: string): ClickHouseTables {
+export function clusterTables(cluster: string, database: string, replicated = false): ClickHouseTables {
   const local = Object.fromEntries(Object.entries(PLAIN).map(([k, v]) => [k, `${database}.${v}_local`])) as unknown as ClickHouseTableNames;
-  return { ...PLAIN, local, cluster };
+  return { ...PLAIN, local, cluster, ...(replicated ? { replicated } : {}) };
 }
 
 /** A possibly database-qualified table name without its database. */

@@ -19,6 +19,9 @@
 --   are sharded by cityHash64(trace_id), so trace-local subqueries read tables.local.*;
 --   resources and scopes by cityHash64(id), so a subquery over them from a query on calls needs
 --   GLOBAL IN (which is also correct on a single node).
+-- Replicated shards (replication.ts): `ENGINE = <Family>MergeTree[(args)]` is rewritten to
+--   `Replicated<Family>MergeTree('/clickhouse/tables/{shard}/db/table', '{replica}'[, args])`, so
+--   write engines in exactly that form, with arguments free of parentheses.
 -- 18.16 pitfalls met here: `fixed_string IN (unhex('…'))` fails (String vs FixedString; use
 --   toFixedString(unhex('…'), 16), as sql-literal.ts does); a SELECT alias shadows a column of the
 --   same name even when qualified (`hex(c.trace_id) AS trace_id` makes `c.trace_id` in WHERE the

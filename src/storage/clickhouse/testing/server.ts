@@ -39,14 +39,25 @@ export interface ClickHouseTestServer {
 
 export interface ClickHouseTestCluster {
   /**
-   * One server per shard; every node knows the cluster `TEST_CLUSTER` and shares one ZooKeeper,
-   * so `ON CLUSTER` DDL works as in production.
+   * Every server, shard by shard (shard 1's replicas first); every node knows the cluster
+   * `TEST_CLUSTER` and shares one ZooKeeper, so `ON CLUSTER` DDL and replication work as in
+   * production.
    */
   readonly nodes: readonly ClickHouseTestServer[];
   /** The first node's URL: where a test connects. */
   readonly url: string;
   readonly cluster: string;
   stop(): Promise<void>;
+}
+
+/**
+ * The shape of a test cluster. With `replicas > 1` each node's config carries the macros
+ * `{shard}` (1-based shard number) and `{replica}` (`r<shard>_<replica>`), and every shard
+ * `internal_replication = true`, as a `ReplicatedMergeTree` cluster needs.
+ */
+export interface ClickHouseClusterLayout {
+  readonly shards: number;
+  readonly replicas?: number;
 }
 
 /** Whether the server binary exists (tests skip with `CLICKHOUSE_MISSING` otherwise). */
@@ -66,14 +77,19 @@ export async function startClickHouse(): Promise<ClickHouseTestServer> {
   return node;
 }
 
-/** Starts `shards` servers forming the cluster `TEST_CLUSTER` (each shard one replica). */
-export async function startClickHouseCluster(shards: number): Promise<ClickHouseTestCluster> {
+/**
+ * Starts servers forming the cluster `TEST_CLUSTER`: `shards` servers with one replica each, or
+ * `shards × replicas` servers for a layout.
+ */
+export async function startClickHouseCluster(layout: number | ClickHouseClusterLayout): Promise<ClickHouseTestCluster> {
+  const { shards, replicas = 1 } = typeof layout === 'number' ? { shards: layout } : layout;
   if (!Number.isInteger(shards) || shards < 1) throw new Error(`clickhouse test cluster: bad shard count ${shards}`);
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`clickhouse test cluster: bad replica count ${replicas}`);
   if (!clickHouseClusterAvailable()) throw new Error(CLICKHOUSE_CLUSTER_MISSING);
   const zookeeper = await startZooKeeper();
   let nodes: ClickHouseTestServer[];
   try {
-    nodes = await startNodes(shards, { name: TEST_CLUSTER, zookeeperPort: zookeeper.port });
+    nodes = await startNodes(shards * replicas, { name: TEST_CLUSTER, zookeeperPort: zookeeper.port, replicas });
   } catch (error) {
     await zookeeper.stop();
     throw error;
@@ -94,6 +110,8 @@ export async function startClickHouseCluster(shards: number): Promise<ClickHouse
 interface ClusterSpec {
   readonly name: string;
   readonly zookeeperPort: number;
+  /** Replicas per shard; consecutive nodes form a shard. */
+  readonly replicas: number;
 }
 
 /** A standalone ZooKeeper on a free port, data in a temp dir; resolves once it answers `srvr`. */
@@ -159,7 +177,7 @@ async function startNodes(count: number, cluster: ClusterSpec | undefined): Prom
   for (let i = 0; i < count; i++) ports.push({ http: await freePort(), tcp: await freePort(), interserver: await freePort() });
   const started: ClickHouseTestServer[] = [];
   try {
-    for (const p of ports) started.push(await startNode(p, cluster === undefined ? undefined : { ...cluster, shards: ports }));
+    for (const [i, p] of ports.entries()) started.push(await startNode(p, cluster === undefined ? undefined : { ...cluster, nodes: ports, index: i }));
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     throw error;
@@ -179,7 +197,8 @@ function installExitHook(): void {
   });
 }
 
-type NodeCluster = ClusterSpec & { readonly shards: readonly NodePorts[] };
+/** The cluster as one node sees it: every node's ports, and which of them this node is. */
+type NodeCluster = ClusterSpec & { readonly nodes: readonly NodePorts[]; readonly index: number };
 
 async function startNode(ports: NodePorts, cluster: NodeCluster | undefined): Promise<ClickHouseTestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-ch-'));
@@ -258,14 +277,7 @@ function freePort(): Promise<number> {
 function configXml(dir: string, ports: NodePorts, cluster: NodeCluster | undefined): string {
   // A node finds itself in `remote_servers` by a local host and its own TCP port, which is how
   // distributed DDL knows which queue entries are its own.
-  const remote =
-    cluster === undefined
-      ? ''
-      : `<remote_servers><${cluster.name}>${cluster.shards
-          .map((s) => `<shard><replica><host>127.0.0.1</host><port>${s.tcp}</port></replica></shard>`)
-          .join('')}</${cluster.name}></remote_servers>
-  <zookeeper><node><host>127.0.0.1</host><port>${cluster.zookeeperPort}</port></node></zookeeper>
-  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>`;
+  const remote = cluster === undefined ? '' : clusterXml(cluster);
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/log/server.log</log><errorlog>${dir}/log/err.log</errorlog><size>10M</size><count>1</count></logger>
@@ -289,6 +301,25 @@ function configXml(dir: string, ports: NodePorts, cluster: NodeCluster | undefin
   ${remote}
 </yandex>
 `;
+}
+
+function clusterXml(cluster: NodeCluster): string {
+  const shards: NodePorts[][] = [];
+  cluster.nodes.forEach((p, i) => (shards[Math.floor(i / cluster.replicas)] ??= []).push(p));
+  const replicated = cluster.replicas > 1;
+  // Replicated tables copy rows among a shard's replicas themselves, so a Distributed table must
+  // write each row to one replica only (internal_replication), or every replica stores it twice.
+  const shardXml = (replicas: NodePorts[]): string =>
+    `<shard>${replicated ? '<internal_replication>true</internal_replication>' : ''}${replicas
+      .map((p) => `<replica><host>127.0.0.1</host><port>${p.tcp}</port></replica>`)
+      .join('')}</shard>`;
+  const shard = Math.floor(cluster.index / cluster.replicas) + 1;
+  const replica = (cluster.index % cluster.replicas) + 1;
+  const macros = replicated ? `<macros><shard>${shard}</shard><replica>r${shard}_${replica}</replica></macros>` : '';
+  return `<remote_servers><${cluster.name}>${shards.map(shardXml).join('')}</${cluster.name}></remote_servers>
+  <zookeeper><node><host>127.0.0.1</host><port>${cluster.zookeeperPort}</port></node></zookeeper>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+  ${macros}`;
 }
 
 const USERS_XML = `<?xml version="1.0"?>
