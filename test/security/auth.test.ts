@@ -34,6 +34,11 @@ describe('bearer tokens', () => {
     for (const id of ids) {
       await eventually(async () => ((await apiAs(`/api/v1/traces/${id}`, QUERY)).status === 200 ? true : undefined), 20_000, `trace ${id}`);
     }
+    // The services list shows a service once its trace settled and its calls were derived.
+    await eventually(async () => {
+      const services = await (await apiAs(`/api/v1/services?${RECENT}`, QUERY)).text();
+      return ['proto', 'json', 'grpc'].every((kind) => services.includes(`sender-${kind}-frontend`)) ? true : undefined;
+    }, 20_000, 'the senders\' services');
   });
 
   it('OTLP exporters without a token or with the query token are refused, and nothing is stored', async () => {

@@ -95,14 +95,15 @@ export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<
   const connections: SerialConnection[] = [];
   try {
     const writer = new SerialConnection(await instance.connect());
-    connections.push(writer);
+    const callWriter = new SerialConnection(await instance.connect());
+    connections.push(writer, callWriter);
     for (let i = 0; i < Math.max(1, options.readers ?? 2); i++) connections.push(new SerialConnection(await instance.connect()));
     await migrate(writer);
     const spanWriter = new SpanWriter(writer);
     await spanWriter.load();
     const lastSeq = await readLastSeq(writer);
     openFiles.add(file);
-    return new DuckDbStorage(file, instance, writer, connections.slice(1), spanWriter, lastSeq);
+    return new DuckDbStorage(file, instance, writer, callWriter, connections.slice(2), spanWriter, lastSeq);
   } catch (cause: unknown) {
     for (const c of connections) c.close();
     instance.closeSync();
@@ -131,6 +132,15 @@ class DuckDbStorage implements Storage {
     private readonly file: string,
     private readonly instance: DuckDBInstance,
     private readonly writer: SerialConnection,
+    /**
+     * Derived calls are written on their own connection, so a settle chunk's call write (hundreds
+     * of ms under load) runs beside span appends instead of ahead of them: OTLP acks wait for span
+     * commits only. The two never touch the same rows (spans, resources, scopes and `seq_floor` on
+     * one side; calls, call_paths, service_rollup, derivations and `derived_watermark` on the
+     * other), so DuckDB's optimistic concurrency never makes them conflict; retention, which
+     * deletes from both, holds both.
+     */
+    private readonly callWriter: SerialConnection,
     private readonly readers: readonly SerialConnection[],
     private readonly spanWriter: SpanWriter,
     private lastSeq: bigint,
@@ -159,7 +169,7 @@ class DuckDbStorage implements Storage {
 
   deleteBefore(cutoffUnixNano: bigint): Promise<number> {
     return this.write('deleteBefore', async () =>
-      this.writer.transaction(async () => {
+      this.callWriter.use(() => this.writer.transaction(async () => {
         await this.writer.execute(SET_META, ['seq_floor', String(this.lastSeq)]);
         const deleted = await this.writer.execute('DELETE FROM spans WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
         await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
@@ -168,12 +178,12 @@ class DuckDbStorage implements Storage {
           WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = d.trace_id)
             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);
         return deleted;
-      }),
+      })),
     );
   }
 
   replaceTraceCalls(entries: readonly TraceCalls[]): Promise<void> {
-    return this.write('replaceTraceCalls', () => replaceCalls(this.writer, this.pathKeys, entries));
+    return this.writeCalls('replaceTraceCalls', () => replaceCalls(this.callWriter, this.pathKeys, entries));
   }
 
   derivedTraces(traceIds: readonly string[]): Promise<Set<string>> {
@@ -206,8 +216,8 @@ class DuckDbStorage implements Storage {
   }
 
   setDerivedWatermark(seq: bigint): Promise<void> {
-    return this.write('setDerivedWatermark', async () => {
-      await this.writer.execute(SET_META, ['derived_watermark', seq.toString()]);
+    return this.writeCalls('setDerivedWatermark', async () => {
+      await this.callWriter.execute(SET_META, ['derived_watermark', seq.toString()]);
     });
   }
 
@@ -270,8 +280,9 @@ class DuckDbStorage implements Storage {
     this.closing ??= (async () => {
       await this.writes.close();
       // Let running reads finish before their connections go away.
-      await Promise.all([this.writer, ...this.readers].map((c) => c.use(async () => undefined)));
-      for (const c of [this.writer, ...this.readers]) c.close();
+      const connections = [this.writer, this.callWriter, ...this.readers];
+      await Promise.all(connections.map((c) => c.use(async () => undefined)));
+      for (const c of connections) c.close();
       this.instance.closeSync();
       openFiles.delete(this.file);
     })();
@@ -281,6 +292,11 @@ class DuckDbStorage implements Storage {
   /** A write other than an append: runs alone on the writer connection, in queue order. */
   private write<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return this.guard(what, () => this.writes.exclusive(() => this.writer.use(fn)));
+  }
+
+  /** A write of derived calls: one at a time on the call writer connection, beside appends. */
+  private writeCalls<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.guard(what, () => this.callWriter.use(fn));
   }
 
   /** A read on the least busy reader connection; `signal` interrupts it (interruptible.ts). */
