@@ -255,6 +255,8 @@ describe.skipIf(!chromiumAvailable())('web UI in Chromium', () => {
     await page.getByRole('link', { name: 'Analyze backtrace' }).click();
     await page.waitForURL((url) => url.pathname === '/services/checkout/backtrace' && url.searchParams.get('zone') === 'shop-k8s');
     await settled(page);
+    // Zone membership is its own request (the zone's services list), which may land after the tree.
+    await page.locator('.bt-node[data-node="shop-web"]', { hasText: 'outside zone' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('.bt-node[data-node="shop-web"]').innerText()).toContain('outside zone');
     expect(await page.locator('.bt-node[data-node="frontend"]').innerText()).not.toContain('outside zone');
     await closePage();
