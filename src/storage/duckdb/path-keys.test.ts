@@ -12,7 +12,7 @@ import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
 import { traceIdHex } from './id-codec.js';
 import { PathKeys, callPathText, pathHash, pathText } from './path-keys.js';
 import { migrate } from './schema.js';
-import { trickyLines } from './testing/call-lines.js';
+import { distinctPathCount, trickyLines } from './testing/call-lines.js';
 
 const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
 const MAX_KEY = (1n << 64n) - 1n;
@@ -76,11 +76,6 @@ async function miskeyed(entries: readonly TraceCalls[]): Promise<number> {
   return wrong;
 }
 
-/** The distinct paths of the calls written (the last entry of a trace wins). */
-function distinctPaths(entries: readonly TraceCalls[]): number {
-  const last = new Map(entries.map((e) => [e.traceId, e]));
-  return new Set([...last.values()].flatMap((e) => e.calls.map((call) => callPathText(call.path)))).size;
-}
 
 describe('pathText', () => {
   it('tells apart paths whose entries only differ in where one list ends and the next begins', () => {
@@ -109,7 +104,7 @@ describe('path keys in the writer', () => {
     await replaceCalls(conn, new PathKeys(), entries);
     expect(await miskeyed(entries)).toBe(0);
     expect(await scalar('SELECT count(*) = count(DISTINCT (path_kinds, path_names, path_requests)) FROM call_paths')).toBe(true);
-    expect(await scalar('SELECT count(*)::INTEGER FROM call_paths')).toBe(distinctPaths(entries));
+    expect(await scalar('SELECT count(*)::INTEGER FROM call_paths')).toBe(distinctPathCount(entries));
     await expectBacktracesMatch(entries);
   });
 
@@ -120,7 +115,7 @@ describe('path keys in the writer', () => {
     // A new writer (as after a restart) remembers nothing, and must find the same keys again.
     await replaceCalls(conn, new PathKeys({ hash: colliding }), entries.map((e) => ({ ...e, firstDerivation: false })));
     expect(await miskeyed(entries)).toBe(0);
-    const paths = distinctPaths(entries);
+    const paths = distinctPathCount(entries);
     const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
     expect(keys).toEqual(Array.from({ length: paths }, (_, i) => 42n + BigInt(i)));
     await expectBacktracesMatch(entries);

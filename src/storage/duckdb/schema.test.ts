@@ -15,25 +15,19 @@ import type { Storage, TraceCalls } from '../api/storage.js';
 import { BASE_TIME_UNIX_NANO, spanBatch, spanIdHex } from '../conformance/fixtures.js';
 import { backtraceGroups as pathBacktraceGroups } from '../memory/analytics.js';
 import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
-import { callPathText } from './path-keys.js';
 import { VERSION_1_CALL_TYPES, version1CallValues } from './testing/version1-calls.js';
 import { SerialConnection } from './connection.js';
 import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
 import { parseTraceId } from './id-codec.js';
 import { MIGRATIONS, migrate } from './schema.js';
 import { SpanWriter } from './span-writer.js';
-import { lineTrace, trickyLines } from './testing/call-lines.js';
+import { distinctPathCount, lineTrace, trickyLines } from './testing/call-lines.js';
 
 const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
 const VERSION_1 = MIGRATIONS.filter((m) => m.version === 1);
 /** Calls whose key names no dictionary row (that the rows hold the right paths, `getTraceCalls` shows). */
 const UNKEYED = `SELECT count(*) FROM calls c LEFT JOIN call_paths p USING (path_key) WHERE p.path_key IS NULL`;
 
-/** The distinct paths of the calls written (the last entry of a trace wins). */
-function distinctPaths(entries: readonly TraceCalls[]): bigint {
-  const last = new Map(entries.map((e) => [e.traceId, e]));
-  return BigInt(new Set([...last.values()].flatMap((e) => e.calls.map((call) => callPathText(call.path)))).size);
-}
 
 let dataDir: string;
 beforeEach(async () => {
@@ -111,7 +105,7 @@ describe('schema migrations', () => {
       expect(await scalar('SELECT max(version) FROM schema_version')).toBe(MIGRATIONS.at(-1)!.version);
       expect(await scalar(`SELECT is_nullable FROM information_schema.columns WHERE table_name = 'calls' AND column_name = 'path_key'`)).toBe('NO');
       expect(await scalar(UNKEYED)).toBe(0n);
-      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(distinctPaths(old));
+      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(BigInt(distinctPathCount(old)));
       expect(await scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'calls' AND column_name IN ('path_kinds', 'path_names', 'path_requests')`)).toBe(0n);
     });
   });
@@ -132,7 +126,7 @@ describe('schema migrations', () => {
       const scalar = async (sql: string) => (await conn.query(sql)).getRows()[0]?.[0];
       expect(await scalar(UNKEYED)).toBe(0n);
       const stored = [...old.filter((e) => e.traceId !== old[1]!.traceId), ...newer];
-      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(distinctPaths([...old, ...stored]));
+      expect(await scalar('SELECT count(*) FROM call_paths')).toBe(BigInt(distinctPathCount([...old, ...stored])));
     });
   });
 

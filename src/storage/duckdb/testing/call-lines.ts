@@ -8,6 +8,7 @@ import type { ServiceKind } from '../../../model/service.js';
 import type { TraceCalls } from '../../api/storage.js';
 import { BASE_TIME_UNIX_NANO, UNKNOWN_CALLER, serviceCall, spanIdHex, traceIdHex } from '../../conformance/fixtures.js';
 import { HOSTILE_STRINGS } from '../../conformance/harness.js';
+import { callPathText } from '../path-keys.js';
 
 export interface Hop {
   readonly kind?: ServiceKind;
@@ -52,4 +53,10 @@ export function trickyLines(firstTrace = 1): TraceCalls[] {
     lineTrace(firstTrace + 6, hostile.map((s, i) => ({ service: s, request: hostile[(i + 3) % hostile.length]! })).concat({ service: 'api', request: 'GET /a' })),
     lineTrace(firstTrace + 7, [{ service: '\ud800 lone', request: 'x\udfff' }, { service: 'api', request: 'GET /a' }]),
   ];
+}
+
+/** How many distinct paths the calls written hold (the last entry of a trace wins, as in the writer). */
+export function distinctPathCount(entries: readonly TraceCalls[]): number {
+  const last = new Map(entries.map((e) => [e.traceId, e]));
+  return new Set([...last.values()].flatMap((e) => e.calls.map((call) => callPathText(call.path)))).size;
 }
