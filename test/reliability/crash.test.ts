@@ -12,11 +12,12 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBBlobValue } from '@duckdb/node-api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/analysis/testing/seeded-random.js';
 import { DATABASE_FILE } from '../../src/storage/duckdb/duckdb-storage.js';
+import { SpanBlock } from '../../src/storage/duckdb/span-blocks.js';
 import { makeDataDir, repoRoot, startServer, type ServerProcess } from '../harness/server.js';
 import { CHECKOUT_CALL_LINES, checkoutTrace, encodeRequest, mapConcurrent, postTraces, sleep, type CheckoutTrace } from './traffic.js';
 
@@ -258,7 +259,17 @@ describe('crash safety: kill -9 during continuous OTLP/HTTP ingest', () => {
     const conn = await instance.connect();
     try {
       const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRows();
-      const stored = await rows(`SELECT printf('%032x', trace_id) || '/' || printf('%016x', span_id), count(*) FROM spans GROUP BY ALL`);
+      // Every stored copy of every span, duplicates included (readers would collapse them), out of the raw blocks.
+      const copies = new Map<string, number>();
+      for (const [bytes] of await rows('SELECT block FROM span_blocks')) {
+        const block = await SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
+        for (let i = 0; i < block.length; i++) {
+          const span = block.span(i);
+          const key = `${span.traceId.toString(16).padStart(32, '0')}/${span.spanId.toString(16).padStart(16, '0')}`;
+          copies.set(key, (copies.get(key) ?? 0) + 1);
+        }
+      }
+      const stored = [...copies];
       expect(stored).toHaveLength(TRACES * 4);
       const unexplained = stored
         .filter(([key, count]) => Number(count) > (attemptsOfSpan.get(String(key)) ?? 0))

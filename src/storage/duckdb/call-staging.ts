@@ -19,7 +19,7 @@ import { StorageError } from '../api/storage.js';
 import type { PathEntry, ServiceCall } from '../../model/call.js';
 import type { CallerKind, ServiceKind } from '../../model/service.js';
 import { SERVICE_KINDS } from '../../model/service.js';
-import { CHUNK_ROWS } from './span-chunks.js';
+import { CHUNK_ROWS } from './connection.js';
 import { parseId64 } from './id-codec.js';
 import { callPathText } from './path-keys.js';
 

@@ -13,6 +13,9 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 
+/** DuckDB's vector size: the most rows one data chunk holds. */
+export const CHUNK_ROWS = 2048;
+
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();
   private pendingCount = 0;

@@ -8,7 +8,7 @@ import { spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
 import { storageConformance } from '../conformance/suite.js';
 import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
 import { MIGRATIONS } from './schema.js';
-import { SPANS_OF_TRACE } from './trace-reader.js';
+import { BLOCKS_OF_TRACE } from './trace-reader.js';
 
 storageConformance('duckdb', async () => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-duckdb-'));
@@ -62,7 +62,7 @@ describe('duckdb specifics', () => {
     await expect(opening).rejects.toThrow(/newer/);
   });
 
-  it('finds a trace through the trace_id index, not a scan', async () => {
+  it('finds a trace\'s blocks through the trace_blocks index, not a scan', async () => {
     const dataDir = await tempDir();
     const storage = await openDuckDbStorage({ dataDir });
     await storage.appendSpans(spanBatch(Array.from({ length: 3000 }, (_, i) => ({ traceId: traceIdHex(i + 1), spanId: spanIdHex(1) }))));
@@ -70,7 +70,7 @@ describe('duckdb specifics', () => {
     const instance = await DuckDBInstance.create(path.join(dataDir, DATABASE_FILE));
     const conn = await instance.connect();
     // ANALYZE: with a `$1` parameter DuckDB picks the index when it runs, so plain EXPLAIN shows a scan.
-    const plan = (await conn.runAndReadAll(`EXPLAIN ANALYZE ${SPANS_OF_TRACE}`, [BigInt(`0x${traceIdHex(7)}`)], [UHUGEINT])).getRows().flat().join('\n');
+    const plan = (await conn.runAndReadAll(`EXPLAIN ANALYZE ${BLOCKS_OF_TRACE}`, [BigInt(`0x${traceIdHex(7)}`)], [UHUGEINT])).getRows().flat().join('\n');
     conn.closeSync();
     instance.closeSync();
     expect(plan).toMatch(/Index Scan/);

@@ -47,8 +47,8 @@ import { useInterruptible } from './interruptible.js';
 import { parseTraceId, traceIdHex } from './id-codec.js';
 import { PathKeys } from './path-keys.js';
 import { migrate } from './schema.js';
-import { checkBatch } from './span-chunks.js';
-import { SET_META, SpanWriter } from './span-writer.js';
+import { checkBatch } from './check-batch.js';
+import { SET_META, SpanWriter, type PreparedAppend } from './span-writer.js';
 import { TraceReader } from './trace-reader.js';
 
 export interface DuckDbStorageOptions {
@@ -113,20 +113,23 @@ export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<
 
 async function readLastSeq(conn: SerialConnection): Promise<bigint> {
   const rows = (await conn.query(`SELECT greatest(
-      coalesce((SELECT max(seq) FROM spans), 0),
+      coalesce((SELECT max(last_seq) FROM span_blocks), 0),
       coalesce((SELECT CAST(value AS UBIGINT) FROM meta WHERE key = 'seq_floor'), 0))`)).getRows();
   return BigInt(rows[0]?.[0] as bigint);
 }
 
 class DuckDbStorage implements Storage {
   readonly capabilities: StorageCapabilities = { backend: 'duckdb', persistent: true };
-  private readonly writes: GroupCommitQueue<SpanBatch, AppendResult>;
+  private readonly writes: GroupCommitQueue<PreparedAppend, AppendResult>;
   private closing: Promise<void> | undefined;
   private readonly traceReader = new TraceReader();
   private readonly pathKeys = new PathKeys();
   /** The signal of the analytics read being started: `DuckDbAnalytics` calls `read` synchronously within `run`. */
   private readonly readSignal = new AsyncLocalStorage<AbortSignal | undefined>();
-  private readonly analytics = new DuckDbAnalytics((what, fn) => this.read(what, fn, this.readSignal.getStore()));
+  private readonly analytics = new DuckDbAnalytics(
+    (what, fn) => this.read(what, fn, this.readSignal.getStore()),
+    (conn, traceIds) => this.traceReader.readMany(conn, traceIds),
+  );
 
   constructor(
     private readonly file: string,
@@ -145,8 +148,8 @@ class DuckDbStorage implements Storage {
     private readonly spanWriter: SpanWriter,
     private lastSeq: bigint,
   ) {
-    this.writes = new GroupCommitQueue((batches) => this.commitSpans(batches), {
-      weight: (batch) => batch.length,
+    this.writes = new GroupCommitQueue((appends) => this.commitSpans(appends), {
+      weight: (append) => append.batch.length,
       maxGroupWeight: MAX_GROUP_SPANS,
       closedError: () => this.closedError(),
     });
@@ -155,27 +158,27 @@ class DuckDbStorage implements Storage {
   appendSpans(batch: SpanBatch): Promise<AppendResult> {
     return this.guard('appendSpans', async () => {
       checkBatch(batch);
-      return this.writes.submit(batch);
+      // Seqs are given in submission order, which is commit order, and spent even if the commit
+      // fails: a gap is harmless, a reused seq is not.
+      this.lastSeq += 1n;
+      return this.writes.submit(this.spanWriter.prepare(batch, this.lastSeq));
     });
   }
 
-  private async commitSpans(batches: readonly SpanBatch[]): Promise<AppendResult[]> {
-    const seqs = batches.map((_, i) => this.lastSeq + BigInt(i + 1));
-    // Seqs are spent even if the commit fails: a gap is harmless, a reused seq is not.
-    this.lastSeq += BigInt(batches.length);
-    await this.spanWriter.commitGroup(batches, seqs);
-    return seqs.map((seq) => ({ seq }));
+  private async commitSpans(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    await this.spanWriter.commitGroup(appends);
+    return appends.map(({ seq }) => ({ seq }));
   }
 
   deleteBefore(cutoffUnixNano: bigint): Promise<number> {
     return this.write('deleteBefore', async () =>
       this.callWriter.use(() => this.writer.transaction(async () => {
         await this.writer.execute(SET_META, ['seq_floor', String(this.lastSeq)]);
-        const deleted = await this.writer.execute('DELETE FROM spans WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
+        const deleted = await this.spanWriter.deleteSpansBefore(cutoffUnixNano);
         await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
         await rebuildServiceRollup(this.writer);
         await this.writer.execute(`DELETE FROM derivations d
-          WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = d.trace_id)
+          WHERE NOT EXISTS (SELECT 1 FROM trace_blocks t WHERE t.trace_id = d.trace_id)
             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);
         return deleted;
       })),
@@ -199,9 +202,9 @@ class DuckDbStorage implements Storage {
 
   tracesNeedingDerivation(afterSeq: bigint): Promise<string[]> {
     return this.read('tracesNeedingDerivation', async (conn) => {
-      // `seq` grows with insertion order, so zone maps confine this scan to the recent row groups.
+      // `last_seq` grows with insertion order, so zone maps confine this scan to the recent row groups.
       const rows = (await conn.query(`SELECT s.trace_id
-        FROM (SELECT trace_id, max(seq) AS last_seq FROM spans WHERE seq > $1 GROUP BY trace_id) s
+        FROM (SELECT trace_id, max(last_seq) AS last_seq FROM trace_blocks WHERE last_seq > $1 GROUP BY trace_id) s
         LEFT JOIN derivations d ON d.trace_id = s.trace_id
         WHERE d.derived_seq IS NULL OR d.derived_seq < s.last_seq`, [clampSeq(afterSeq)], [UBIGINT])).getRows();
       return rows.map(([id]) => traceIdHex(id as bigint));

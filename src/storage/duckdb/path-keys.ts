@@ -22,7 +22,7 @@ import { DuckDBDataChunk, LIST, UBIGINT, VARCHAR, listValue } from '@duckdb/node
 import type { DuckDBListValue } from '@duckdb/node-api';
 import type { PathEntry } from '../../model/call.js';
 import type { SerialConnection } from './connection.js';
-import { CHUNK_ROWS } from './span-chunks.js';
+import { CHUNK_ROWS } from './connection.js';
 
 const KEY_MASK = (1n << 64n) - 1n;
 

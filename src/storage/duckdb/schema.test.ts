@@ -20,7 +20,7 @@ import { SerialConnection } from './connection.js';
 import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
 import { parseTraceId } from './id-codec.js';
 import { MIGRATIONS, migrate } from './schema.js';
-import { SpanWriter } from './span-writer.js';
+import { insertVersion1Spans } from './testing/version1-spans.js';
 import { distinctPathCount, lineTrace, trickyLines } from './testing/call-lines.js';
 
 const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
@@ -53,9 +53,7 @@ async function withRawStore<T>(fn: (conn: SerialConnection) => Promise<T>): Prom
 async function writeVersion1Store(entries: readonly TraceCalls[]): Promise<void> {
   await withRawStore(async (conn) => {
     await migrate(conn, VERSION_1);
-    const spans = new SpanWriter(conn);
-    await spans.load();
-    await spans.commitGroup([spanBatch(entries.map((e) => ({ traceId: e.traceId, spanId: spanIdHex(1) })))], [1n]);
+    await insertVersion1Spans(conn, spanBatch(entries.map((e) => ({ traceId: e.traceId, spanId: spanIdHex(1) }))), 1n);
     const rows = entries.flatMap((e) => e.calls.map((call) => version1CallValues(parseTraceId(e.traceId), call, 1n)));
     const chunk = DuckDBDataChunk.create(VERSION_1_CALL_TYPES, rows.length);
     VERSION_1_CALL_TYPES.forEach((_, column) => chunk.setColumnValues(column, rows.map((row) => row[column]!)));

@@ -1,22 +1,12 @@
 /**
- * Reading one trace back: its spans, and the resources and scopes they reference.
+ * Reading traces back: their spans, out of span blocks (`span-blocks.ts`), and the resources and
+ * scopes they reference.
  *
- * How DuckDB finds one trace's rows among millions: an ART index on `spans.trace_id`
- * (`spans_trace_id`). Trace ids are random, so a trace's rows are scattered over row groups and
- * min/max zone maps on `trace_id` prune nothing: without the index every lookup scans the whole
- * column. Measured on this machine kind (2 cores, 1–3M spans of ~300-byte payloads, 10 spans per
- * trace, each trace spread over two consecutive appends):
- *
- * | lookup                                                 | p50 / p99 at 1M | p50 / p99 at 3M |
- * |--------------------------------------------------------|-----------------|-----------------|
- * | full scan of `trace_id` (no index)                     | 2.6 / 7.0 ms    | 7.0 / 12.8 ms   |
- * | side table trace → seqs (ART), then spans by seq range | 2.0 / 5.3 ms    | 2.3 / 6.7 ms    |
- * | ART index on `spans.trace_id`                          | 0.7 / 2.5 ms    | 0.8 / 4.8 ms    |
- *
- * The scan grows linearly (≈ 25 ms at 10M spans, past the 20 ms p99 target); the index stays flat
- * and cost no measurable append throughput in the same runs, so the index it is. The side table
- * needs two round trips and its own index, for no gain. With this reader, `bench/append.ts` at 10M
- * spans measured getTrace p50 1.3 ms / p99 5.8 ms warm, 1.6 / 8.1 ms right after a reopen.
+ * How DuckDB finds one trace among millions of spans: the `trace_blocks_trace_id` ART index gives
+ * the blocks that hold the trace (usually one or two; trace ids are random, so min/max zone maps
+ * prune nothing on them), then the blocks are fetched by id (block ids grow with appends, so zone
+ * maps prune on them), decompressed, and their spans of the trace picked out. Before schema 6 the
+ * index was on a row per span; with ten-span traces it now takes a tenth of the inserts.
  */
 import { LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
 import type { DuckDBBlobValue, DuckDBValue } from '@duckdb/node-api';
@@ -25,29 +15,14 @@ import type { BatchResource } from '../../model/span-batch.js';
 import type { SerialConnection } from './connection.js';
 import { decodeAttributes } from './attribute-codec.js';
 import { id64Hex, parseTraceId } from './id-codec.js';
+import { SpanBlock, type BlockSpan } from './span-blocks.js';
 
-export const SPANS_OF_TRACE = `SELECT span_id, parent_span_id, seq, resource_id, scope_id, name, kind, start_time_ns, duration_ns,
-  status_code, status_message, payload
-FROM spans WHERE trace_id = $1`;
-
-/**
- * The spans of many traces in one statement: the trace id comes last so the row layout up to it is
- * `SPANS_OF_TRACE`'s. DuckDB plans this (and `IN` lists of any length) as a hash join over a
- * sequential scan of `spans`, never through the ART index, so its cost grows with the table, not
- * with the batch. Measured (300K spans, 500 traces, load average 12–16 on 2 cores): 250–950 ms
- * for the scan against 1.5–3.5 s for 500 indexed point lookups. The scan grows with the table and
- * the lookups with the batch, so `readMany` scans only while the table holds at most
- * `SCAN_ROWS_PER_TRACE` spans per requested trace (2M spans for 500 traces, 8M for 2,000: where
- * the header's figures put the two costs level) and otherwise looks the traces up one by one, still
- * in one round trip.
- */
-export const SPANS_OF_TRACES = `SELECT s.span_id, s.parent_span_id, s.seq, s.resource_id, s.scope_id, s.name, s.kind, s.start_time_ns,
-  s.duration_ns, s.status_code, s.status_message, s.payload, s.trace_id
-FROM spans s JOIN (SELECT DISTINCT unnest($1::UHUGEINT[]) AS trace_id) q ON s.trace_id = q.trace_id`;
-
-/** `readMany` scans while the table holds at most this many rows per requested trace, else looks each trace up by index. */
-const SCAN_ROWS_PER_TRACE = 4_000n;
-const ESTIMATED_SPANS = `SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'spans' AND schema_name = 'main'`;
+export const BLOCKS_OF_TRACE = 'SELECT DISTINCT block_id FROM trace_blocks WHERE trace_id = $1';
+/** A join with the unnested list: DuckDB plans it as a hash join over the narrow `trace_blocks` columns. */
+const BLOCKS_OF_TRACES = `SELECT DISTINCT t.trace_id, t.block_id FROM trace_blocks t
+JOIN (SELECT DISTINCT unnest($1::UHUGEINT[]) AS trace_id) q ON t.trace_id = q.trace_id`;
+/** Blocks fetched per statement at most: bounds the memory one read holds compressed. */
+const BLOCKS_PER_FETCH = 64;
 
 const RESOURCES_BY_ID = `SELECT r.id, r.bytes, r.attributes FROM resources r JOIN (SELECT unnest($1::UBIGINT[]) AS id) q ON r.id = q.id`;
 const SCOPES_BY_ID = `SELECT s.id, s.bytes, '' FROM scopes s JOIN (SELECT unnest($1::UBIGINT[]) AS id) q ON s.id = q.id`;
@@ -73,54 +48,66 @@ export class TraceReader {
 
   async read(conn: SerialConnection, traceHex: string): Promise<StoredTrace> {
     const traceId = parseTraceId(traceHex);
-    const rows = (await conn.query(SPANS_OF_TRACE, [traceId], [UHUGEINT])).getRows();
-    return (await this.assemble(conn, new Map([[traceHex, rows]]))).get(traceHex)!;
+    const blockIds = (await conn.query(BLOCKS_OF_TRACE, [traceId], [UHUGEINT])).getRows().map(([id]) => id as bigint);
+    const spans = new Map([[traceId, [] as BlockSpan[]]]);
+    await this.collect(conn, blockIds, spans);
+    return (await this.assemble(conn, new Map([[traceHex, spans.get(traceId)!]]))).get(traceHex)!;
   }
 
-  /** `read` for each distinct id of `traceHexes`, with one spans query and one lookup each of resources and scopes. */
+  /** `read` for each distinct id of `traceHexes`: one index lookup for all, each block read once, one lookup each of resources and scopes. */
   async readMany(conn: SerialConnection, traceHexes: readonly string[]): Promise<Map<string, StoredTrace>> {
-    const byId = new Map<bigint, string>();
-    for (const hex of traceHexes) byId.set(parseTraceId(hex), hex);
-    const rowsByTrace = new Map<string, DuckDBValue[][]>();
-    for (const hex of byId.values()) rowsByTrace.set(hex, []);
-    if (byId.size === 0) return new Map();
-    const estimated = (await conn.query(ESTIMATED_SPANS)).getRows()[0]?.[0];
-    if (typeof estimated === 'bigint' && estimated <= SCAN_ROWS_PER_TRACE * BigInt(byId.size)) {
-      const rows = (await conn.query(SPANS_OF_TRACES, [listValue([...byId.keys()])], [LIST(UHUGEINT)])).getRows();
-      for (const row of rows) rowsByTrace.get(byId.get(row[12] as bigint)!)!.push(row);
-    } else {
-      for (const [id, hex] of byId) rowsByTrace.set(hex, (await conn.query(SPANS_OF_TRACE, [id], [UHUGEINT])).getRows());
-    }
-    return this.assemble(conn, rowsByTrace);
+    const hexById = new Map<bigint, string>();
+    for (const hex of traceHexes) hexById.set(parseTraceId(hex), hex);
+    if (hexById.size === 0) return new Map();
+    const spans = new Map<bigint, BlockSpan[]>();
+    for (const id of hexById.keys()) spans.set(id, []);
+    const rows = (await conn.query(BLOCKS_OF_TRACES, [listValue([...hexById.keys()])], [LIST(UHUGEINT)])).getRows();
+    await this.collect(conn, [...new Set(rows.map(([, blockId]) => blockId as bigint))], spans);
+    const byHex = new Map<string, BlockSpan[]>();
+    for (const [id, hex] of hexById) byHex.set(hex, spans.get(id)!);
+    return this.assemble(conn, byHex);
   }
 
-  /** Builds each trace from its span rows (`SPANS_OF_TRACE` layout), fetching uncached resources and scopes once for all. */
-  private async assemble(conn: SerialConnection, rowsByTrace: ReadonlyMap<string, DuckDBValue[][]>): Promise<Map<string, StoredTrace>> {
+  /** Reads `blockIds` and adds each span whose trace is a key of `spans` to that trace's list. */
+  private async collect(conn: SerialConnection, blockIds: readonly bigint[], spans: Map<bigint, BlockSpan[]>): Promise<void> {
+    const sorted = [...blockIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let from = 0; from < sorted.length; from += BLOCKS_PER_FETCH) {
+      // The ids are integers this reader got from the store: safe as literals, and DuckDB prunes
+      // row groups on a literal IN list (a bound list parameter would be a join, scanning every block).
+      const ids = sorted.slice(from, from + BLOCKS_PER_FETCH).join(', ');
+      for (const [bytes] of (await conn.query(`SELECT block FROM span_blocks WHERE block_id IN (${ids})`)).getRows()) {
+        const block = await SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
+        for (let i = 0; i < block.length; i++) spans.get(block.traceId(i))?.push(block.span(i));
+      }
+    }
+  }
+
+  /** Builds each trace from its spans, fetching uncached resources and scopes once for all. */
+  private async assemble(conn: SerialConnection, spansByTrace: ReadonlyMap<string, BlockSpan[]>): Promise<Map<string, StoredTrace>> {
     const resourceIds: bigint[] = [];
     const scopeIds: bigint[] = [];
-    for (const rows of rowsByTrace.values()) {
-      for (const row of rows) {
-        resourceIds.push(row[3] as bigint);
-        scopeIds.push(row[4] as bigint);
+    for (const spans of spansByTrace.values()) {
+      for (const span of spans) {
+        resourceIds.push(span.resourceId);
+        scopeIds.push(span.scopeId);
       }
     }
     const resourceRows = await this.lookup(conn, this.resources, RESOURCES_BY_ID, resourceIds);
     const scopeRows = await this.lookup(conn, this.scopes, SCOPES_BY_ID, scopeIds);
     const out = new Map<string, StoredTrace>();
-    for (const [traceHex, rows] of rowsByTrace) {
-      // Sorting a trace's rows here is cheaper than an ORDER BY in the query (measured ~0.5 ms).
-      rows.sort(byStartThenSpanIdThenSeq);
-      const spans = collapseDuplicates(rows.map((row) => spanFromRow(traceHex, row)));
+    for (const [traceHex, blockSpans] of spansByTrace) {
+      blockSpans.sort(byStartThenSpanIdThenSeq);
+      const spans = collapseDuplicates(blockSpans.map((span) => storedSpan(traceHex, span)));
       const resources = new Map<string, BatchResource>();
       const scopes = new Map<string, Uint8Array>();
-      for (const row of rows) {
-        const resourceId = row[3] as bigint;
+      for (const row of blockSpans) {
+        const resourceId = row.resourceId;
         const resourceHex = id64Hex(resourceId);
         const resource = resourceRows.get(resourceId);
         if (resource && !resources.has(resourceHex)) {
           resources.set(resourceHex, { id: resourceId, bytes: resource.bytes.slice(), attributes: decodeAttributes(resource.attributes) });
         }
-        const scopeId = row[4] as bigint;
+        const scopeId = row.scopeId;
         const scopeHex = id64Hex(scopeId);
         const scope = scopeRows.get(scopeId);
         if (scope && !scopes.has(scopeHex)) scopes.set(scopeHex, scope.bytes.slice());
@@ -150,30 +137,29 @@ export class TraceReader {
   }
 }
 
-function byStartThenSpanIdThenSeq(a: readonly DuckDBValue[], b: readonly DuckDBValue[]): number {
-  return compare(a[7] as bigint, b[7] as bigint) || compare(a[0] as bigint, b[0] as bigint) || compare(a[2] as bigint, b[2] as bigint);
+function byStartThenSpanIdThenSeq(a: BlockSpan, b: BlockSpan): number {
+  return compare(a.startTimeUnixNano, b.startTimeUnixNano) || compare(a.spanId, b.spanId) || compare(a.seq, b.seq);
 }
 
 function compare(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function spanFromRow(traceHex: string, row: readonly DuckDBValue[]): StoredSpan {
-  const [spanId, parentSpanId, seq, resourceId, scopeId, name, kind, start, duration, statusCode, statusMessage, payload] = row;
+function storedSpan(traceHex: string, span: BlockSpan): StoredSpan {
   return {
     traceId: traceHex,
-    spanId: id64Hex(spanId as bigint),
-    parentSpanId: parentSpanId === 0n ? '' : id64Hex(parentSpanId as bigint),
-    resourceId: id64Hex(resourceId as bigint),
-    scopeId: id64Hex(scopeId as bigint),
-    name: name as string,
-    kind: kind as number,
-    startTimeUnixNano: start as bigint,
-    endTimeUnixNano: BigInt.asIntN(64, (start as bigint) + (duration as bigint)),
-    statusCode: statusCode as number,
-    statusMessage: statusMessage as string,
-    payload: blobBytes(payload!),
-    seq: seq as bigint,
+    spanId: id64Hex(span.spanId),
+    parentSpanId: span.parentSpanId === 0n ? '' : id64Hex(span.parentSpanId),
+    resourceId: id64Hex(span.resourceId),
+    scopeId: id64Hex(span.scopeId),
+    name: span.name,
+    kind: span.kind,
+    startTimeUnixNano: span.startTimeUnixNano,
+    endTimeUnixNano: BigInt.asIntN(64, span.startTimeUnixNano + span.durationNano),
+    statusCode: span.statusCode,
+    statusMessage: span.statusMessage,
+    payload: span.payload,
+    seq: span.seq,
   };
 }
 

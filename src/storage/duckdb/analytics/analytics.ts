@@ -19,8 +19,8 @@ import type {
   TraceSummary,
   ZoneFilter,
 } from '../../api/call-queries.js';
+import type { StoredTrace } from '../../api/storage.js';
 import type { SerialConnection } from '../connection.js';
-import { parseTraceId } from '../id-codec.js';
 import { backtraceGroupsFromRows, backtraceGroupsSql } from './backtrace.js';
 import { backtraceDetailsFromRows, backtraceDetailsSql } from './details.js';
 import { checkBuckets, failuresFromRows, failuresSql } from './failures.js';
@@ -29,13 +29,19 @@ import { serviceNeighbourhoodFromRows, serviceNeighbourhoodSql } from './neighbo
 import { LIST_RESOURCES_SQL, resourcesFromRows, serviceKindsFromRows, serviceKindsSql, serviceSummariesFromRows, serviceSummariesSql } from './services.js';
 import { SqlParams } from './sql-params.js';
 import { runStatement } from './statement.js';
-import { exactSpanCountsSql, findTracesFromRows, findTracesSql, withExactCounts } from './traces.js';
+import { findTracesFromRows, findTracesSql, withExactCounts } from './traces.js';
 
 /** Runs `fn` on a reader connection, turning failures into `StorageError`s named after `what`. */
 export type ReadRunner = <T>(what: string, fn: (conn: SerialConnection) => Promise<T>) => Promise<T>;
 
+/** Reads whole traces on `conn` (the trace reader): `findTraces` recounts a trace spread over several blocks from its spans. */
+export type TracesReader = (conn: SerialConnection, traceIds: readonly string[]) => Promise<Map<string, StoredTrace>>;
+
 export class DuckDbAnalytics implements CallAnalytics {
-  constructor(private readonly read: ReadRunner) {}
+  constructor(
+    private readonly read: ReadRunner,
+    private readonly readTraces: TracesReader,
+  ) {}
 
   backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
     return this.read('backtraceGroups', async (conn) => backtraceGroupsFromRows(await runStatement(conn, backtraceGroupsSql(filter))));
@@ -71,11 +77,8 @@ export class DuckDbAnalytics implements CallAnalytics {
   findTraces(query: TraceQuery): Promise<TraceSummary[]> {
     return this.read('findTraces', async (conn) => {
       const listed = findTracesFromRows(await runStatement(conn, findTracesSql(query)));
-      const out: TraceSummary[] = [];
-      for (const { summary, recount } of listed) {
-        out.push(recount ? withExactCounts(summary, await runStatement(conn, exactSpanCountsSql(parseTraceId(summary.traceId)))) : summary);
-      }
-      return out;
+      const recounted = await this.readTraces(conn, listed.filter((l) => l.recount).map((l) => l.summary.traceId));
+      return listed.map(({ summary, recount }) => (recount ? withExactCounts(summary, recounted.get(summary.traceId)!) : summary));
     });
   }
 

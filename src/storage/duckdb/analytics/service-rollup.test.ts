@@ -18,6 +18,7 @@ import type { TraceCalls } from '../../api/storage.js';
 import { SerialConnection } from '../connection.js';
 import { trickyLines } from '../testing/call-lines.js';
 import { DATABASE_FILE, openDuckDbStorage } from '../duckdb-storage.js';
+import { MIGRATIONS } from '../schema.js';
 import { BUCKET_NANOS, bucketOf, bucketSql } from './service-rollup.js';
 
 const SECOND = 1_000_000_000n;
@@ -157,7 +158,11 @@ describe('the services list from the rollup', () => {
       const version = (await conn.query("SELECT version FROM schema_version WHERE description LIKE 'service_rollup%'")).getRows();
       expect(version).toHaveLength(1);
       await conn.run('DROP TABLE service_rollup');
-      await conn.execute('DELETE FROM schema_version WHERE version = $1', [version[0]![0]!]);
+      // Later migrations are undone too, so the store is at the version before the rollup's.
+      await conn.run('DROP TABLE span_blocks');
+      await conn.run('DROP TABLE trace_blocks');
+      for (const statement of MIGRATIONS[0]!.statements.slice(0, 2)) await conn.run(statement);
+      await conn.execute('DELETE FROM schema_version WHERE version >= $1', [version[0]![0]!]);
     } finally {
       conn.close();
       instance.closeSync();

@@ -29,7 +29,7 @@ import type { ServiceCall } from '../../../model/call.js';
 import { StorageError, type TraceCalls } from '../../api/storage.js';
 import type { SerialConnection } from '../connection.js';
 import { id64Hex } from '../id-codec.js';
-import { CHUNK_ROWS } from '../span-chunks.js';
+import { CHUNK_ROWS } from '../connection.js';
 
 /** One minute, the rollup's time resolution. */
 export const BUCKET_NANOS = 60_000_000_000n;

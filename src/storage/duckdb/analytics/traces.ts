@@ -2,17 +2,18 @@
  * `findTraces` in DuckDB (decisions of analysis/oracle/traces.ts).
  *
  * A trace is in the window when its earliest span starts in it. Each call filter (service,
- * chain, failed only, zone) is a set of trace ids from `calls`; the spans of the traces in all of
- * them (of every trace, without filters) are aggregated per trace (first start, last end) for the
- * window and duration conditions, ordered newest first and cut to `limit`. Only for those rows are
- * the span counts and the root call read.
+ * chain, failed only, zone) is a set of trace ids from `calls`; the `trace_blocks` rows of the
+ * traces in all of them (of every trace, without filters) are aggregated per trace (first start,
+ * last end) for the window and duration conditions, ordered newest first and cut to `limit`. Only
+ * for those rows are the span counts and the root call read.
  *
- * Span counts collapse exact duplicates (same span id and payload). Comparing payloads for every
- * listed trace would read the payload column of every span, so the statement compares span ids
- * only: a trace whose ids are all distinct has no duplicates, and the rare trace with a repeated
- * id is recounted exactly by `exactSpanCountsSql` (its spans through the trace-id index).
+ * Span counts collapse exact duplicates (same span id and payload). A `trace_blocks` row counts
+ * its block's spans of the trace that way already, so a trace in one block is counted exactly by
+ * SQL; a trace spread over several blocks could hold the same span in two of them, so it is
+ * recounted from its spans (`withExactCounts`).
  */
-import { DOUBLE, UHUGEINT, UTINYINT } from '@duckdb/node-api';
+import { DOUBLE } from '@duckdb/node-api';
+import type { StoredTrace } from '../../api/storage.js';
 import { StatusCode } from '../../../model/otlp.js';
 import type { CallerKind } from '../../../model/service.js';
 import type { TraceQuery, TraceSummary } from '../../api/call-queries.js';
@@ -22,8 +23,8 @@ import { toNumber, toText } from './rows.js';
 import { SqlParams, windowSql } from './sql-params.js';
 import type { Rows, Statement } from './statement.js';
 
-/** A span's end as stored (`start + duration`), in HUGEINT so hostile times cannot overflow. */
-const LAST_END = 'max(s.start_time_ns::HUGEINT + s.duration_ns)';
+/** The trace's last span end (`trace_blocks.last_end` is HUGEINT, so hostile times cannot overflow). */
+const LAST_END = 'max(t.last_end)';
 
 export function findTracesSql(query: TraceQuery): Statement {
   const params = new SqlParams();
@@ -53,27 +54,25 @@ export function findTracesSql(query: TraceQuery): Statement {
   const bounds = [windowSql(params, 'first_start', query)];
   if (query.minDurationMs !== undefined) bounds.push(`${durationMs} >= ${params.add(query.minDurationMs, DOUBLE)}`);
   if (query.maxDurationMs !== undefined) bounds.push(`${durationMs} <= ${params.add(query.maxDurationMs, DOUBLE)}`);
-  // Without call filters every trace's spans are aggregated: one pass, ~23 ms per 1M spans, faster
-  // than first finding the traces with a span in the window and joining (~60 ms), because the
-  // join has to probe every span anyway (trace ids are random, nothing prunes). The last end is
-  // needed here only for duration bounds; otherwise it is read for the listed traces alone.
+  // Without call filters every trace's rows are aggregated in one pass, which beat first finding
+  // the traces with a span in the window and joining when rows were spans (~23 against ~60 ms per
+  // 1M spans): the join has to probe every row anyway (trace ids are random, nothing prunes). The
+  // last end is needed here only for duration bounds; otherwise it is read for the listed traces alone.
   const needsEnd = query.minDurationMs !== undefined || query.maxDurationMs !== undefined;
   ctes.push(`listed AS (
   SELECT trace_id, first_start FROM (
-    SELECT s.trace_id, min(s.start_time_ns) AS first_start${needsEnd ? `, ${LAST_END} AS last_end` : ''}
-    FROM spans s${sets.length > 0 ? ' SEMI JOIN filtered f ON f.trace_id = s.trace_id' : ''}
-    GROUP BY s.trace_id
+    SELECT t.trace_id, min(t.first_start) AS first_start${needsEnd ? `, ${LAST_END} AS last_end` : ''}
+    FROM trace_blocks t${sets.length > 0 ? ' SEMI JOIN filtered f ON f.trace_id = t.trace_id' : ''}
+    GROUP BY t.trace_id
   )
   WHERE ${bounds.join(' AND ')}
   ORDER BY first_start DESC, trace_id
   LIMIT ${params.count(query.limit)}
 )`);
-  // The listed traces' spans, found through the trace-id index (DuckDB pushes the few ids into the scan).
   ctes.push(`counts AS (
-  SELECT s.trace_id, ${LAST_END} AS last_end, count(*) AS spans, count(DISTINCT s.span_id) AS ids,
-    count(*) FILTER (WHERE s.status_code = ${params.add(StatusCode.ERROR, UTINYINT)}) AS errors
-  FROM spans s JOIN listed USING (trace_id)
-  GROUP BY s.trace_id
+  SELECT t.trace_id, ${LAST_END} AS last_end, sum(t.spans) AS spans, count(*) AS parts, sum(t.errors) AS errors
+  FROM trace_blocks t JOIN listed USING (trace_id)
+  GROUP BY t.trace_id
 )`);
   // The root: a call without caller first, else an orphan (its only path entry is the `unknown`
   // caller, whose call id is NULL); then the earliest start, then the smallest id.
@@ -84,20 +83,20 @@ export function findTracesSql(query: TraceQuery): Statement {
   GROUP BY c.trace_id
 )`);
   const sql = `WITH ${ctes.join(',\n')}
-SELECT l.trace_id, l.first_start, n.last_end, n.spans, n.ids, n.errors, r.root.depth, r.root.kind, r.root.service, r.root.request
+SELECT l.trace_id, l.first_start, n.last_end, n.spans, n.parts, n.errors, r.root.depth, r.root.kind, r.root.service, r.root.request
 FROM listed l LEFT JOIN counts n USING (trace_id) LEFT JOIN roots r USING (trace_id)
 ORDER BY l.first_start DESC, l.trace_id`;
   return { sql, params };
 }
 
-/** A listed row, and whether its span counts must be recounted exactly (a span id repeats). */
+/** A listed row, and whether its span counts must be recounted exactly (its spans lie in several blocks). */
 export interface ListedTrace {
   readonly summary: TraceSummary;
   readonly recount: boolean;
 }
 
 export function findTracesFromRows(rows: Rows): ListedTrace[] {
-  return rows.map(([traceId, start, end, spans, ids, errors, depth, kind, service, request]) => {
+  return rows.map(([traceId, start, end, spans, parts, errors, depth, kind, service, request]) => {
     const first = start as bigint;
     const last = end as bigint;
     const summary: TraceSummary = {
@@ -110,21 +109,11 @@ export function findTracesFromRows(rows: Rows): ListedTrace[] {
       spanCount: toNumber(spans),
       errorCount: toNumber(errors),
     };
-    return { summary, recount: toNumber(spans) !== toNumber(ids) };
+    return { summary, recount: toNumber(parts) > 1 };
   });
 }
 
-/** The distinct spans of one trace (span id, status, payload) for an exact count; uses the trace-id index. */
-export function exactSpanCountsSql(traceId: bigint): Statement {
-  const params = new SqlParams();
-  return {
-    sql: `SELECT count(*), count(*) FILTER (WHERE status_code = ${params.add(StatusCode.ERROR, UTINYINT)})
-FROM (SELECT DISTINCT span_id, status_code, payload FROM spans WHERE trace_id = ${params.add(traceId, UHUGEINT)})`,
-    params,
-  };
-}
-
-export function withExactCounts(summary: TraceSummary, rows: Rows): TraceSummary {
-  const row = rows[0];
-  return { ...summary, spanCount: toNumber(row?.[0]), errorCount: toNumber(row?.[1]) };
+/** `summary` with its span and error counts taken from the trace as read (exact duplicates collapsed). */
+export function withExactCounts(summary: TraceSummary, trace: StoredTrace): TraceSummary {
+  return { ...summary, spanCount: trace.spans.length, errorCount: trace.spans.filter((s) => s.statusCode === StatusCode.ERROR).length };
 }
