@@ -65,20 +65,35 @@ function directoryBytes(dir: string): Record<string, number> {
 }
 
 /** Starts the target (Tributary or the sink) and resolves with its ports once it says it is ready. */
-async function startTarget(sink: boolean, dataDir: string, storageArgs: readonly string[] = []): Promise<{ child: ChildProcess; otlpHttpPort: number; otlpGrpcPort: number }> {
+async function startTarget(sink: boolean, dataDir: string, storageArgs: readonly string[] = []): Promise<{ child: ChildProcess; apiPort: number; otlpHttpPort: number; otlpGrpcPort: number }> {
   // --profile: the server writes a V8 CPU profile (open it in Chrome DevTools) into bench/results/.
   const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(repo, 'bench/results')}`] : [];
   const args = sink
     ? [path.join(here, 'ingest-sink.ts')]
     : [path.join(here, 'serve-source.ts'), 'serve', '--data', dataDir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', ...storageArgs];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = await new Promise<{ otlpHttpPort: number; otlpGrpcPort?: number }>((resolve, reject) => {
+  const ready = await new Promise<{ apiPort?: number; otlpHttpPort: number; otlpGrpcPort?: number }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) resolve(JSON.parse(line) as { otlpHttpPort: number; otlpGrpcPort?: number });
+      if (line.startsWith('{')) resolve(JSON.parse(line) as { apiPort?: number; otlpHttpPort: number; otlpGrpcPort?: number });
     });
     child.once('exit', (code) => reject(new Error(`${sink ? 'sink' : 'server'} exited with ${code} before it was ready`)));
   });
-  return { child, otlpHttpPort: ready.otlpHttpPort, otlpGrpcPort: ready.otlpGrpcPort ?? 0 };
+  return { child, apiPort: ready.apiPort ?? 0, otlpHttpPort: ready.otlpHttpPort, otlpGrpcPort: ready.otlpGrpcPort ?? 0 };
+}
+
+/** Spans per trace in the clients' payloads (bench/ingest-client.ts). */
+const SPANS_PER_TRACE = 10;
+
+/** What the assembler had done by now: traces derived so far (every reason) and traces waiting, from the server's /metrics. */
+async function derivationProgress(apiPort: number): Promise<{ derived: number; live: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
+  let derived = 0;
+  let live = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('tributary_traces_derived_total')) derived += Number(line.split(' ').at(-1));
+    else if (line.startsWith('tributary_assembler_live_traces ')) live = Number(line.split(' ').at(-1));
+  }
+  return { derived, live };
 }
 
 /** Forks the clients and resolves once every one has built its payloads. */
@@ -142,6 +157,8 @@ async function main(): Promise<void> {
   let peakRss: number;
   const rssSamples: number[] = [];
   let shutdownSeconds: number;
+  let progressAtWindow: Promise<{ derived: number; live: number }> = Promise.resolve({ derived: 0, live: 0 });
+  let progress: { start: { derived: number; live: number }; end: { derived: number; live: number } } | undefined;
   try {
     const inputs = Array.from({ length: clients }, (_, index): ClientInput => ({ index, transport, port, warmupSeconds, seconds, spansPerRequest, gzipPool }));
     const forked = await forkClients(inputs);
@@ -149,6 +166,7 @@ async function main(): Promise<void> {
     let cpuAtWindow = 0;
     let sampler: NodeJS.Timeout | undefined;
     const windowStart = setTimeout(() => {
+      if (!sink) progressAtWindow = derivationProgress(target.apiPort);
       cpuAtWindow = cpuSeconds(pid);
       clickhouseCpu = -(clickhouse?.cpuSeconds() ?? 0);
       sampler = setInterval(() => rssSamples.push(procStatus(pid, 'VmRSS')), RSS_SAMPLE_MS);
@@ -157,6 +175,7 @@ async function main(): Promise<void> {
     clearTimeout(windowStart);
     clearInterval(sampler);
     serverCpu = cpuSeconds(pid) - cpuAtWindow;
+    if (!sink) progress = { start: await progressAtWindow, end: await derivationProgress(target.apiPort) };
     clickhouseCpu += clickhouse?.cpuSeconds() ?? 0;
     peakRss = procStatus(pid, 'VmHWM');
   } finally {
@@ -196,6 +215,14 @@ async function main(): Promise<void> {
     throttled: results.reduce((n, r) => n + r.throttled, 0),
     failed: results.reduce((n, r) => n + r.failed, 0),
     firstError: results.find((r) => r.firstError !== undefined)?.firstError,
+    // The assembler derives each trace's calls once it has been idle for the settle window. When it
+    // derives fewer traces per second than are acknowledged, its backlog grows: the ack rate is
+    // then not sustainable, and derivedSpansPerSecond is the rate the whole pipeline keeps up with.
+    ...(progress === undefined ? {} : {
+      derivedSpansPerSecond: Math.round(((progress.end.derived - progress.start.derived) * SPANS_PER_TRACE) / seconds),
+      liveTracesAtWindowStart: progress.start.live,
+      liveTracesAtWindowEnd: progress.end.live,
+    }),
     latencyP50Ms: round(percentile(latencies, 0.5), 1),
     latencyP99Ms: round(percentile(latencies, 0.99), 1),
     serverCpuCores: round(serverCpu / seconds, 2),
@@ -228,7 +255,7 @@ function clickHouseFigures(tables: Record<string, { rows: number; bytes: number 
   return { diskBytes, bytesPerSpan: round(diskBytes / spansStored, 1), files: undefined, walBytesAfterStop: undefined, clickhouseCpuCores: round(cpuCores, 2), clickhousePeakRssMiB: Math.round(peakRss / 2 ** 20), clickhouseTables: tables };
 }
 
-function measuresOf(label: string, s: { spansPerSecond: number; requestsPerSecond: number; wireMBPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; serverCpuCores: number; serverPeakRssMiB: number; rssFirstHalfMaxMiB: number; rssSecondHalfMaxMiB: number; bytesPerSpan?: number; walBytesAfterStop?: number }, sink: boolean): Measure[] {
+function measuresOf(label: string, s: { spansPerSecond: number; requestsPerSecond: number; wireMBPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; serverCpuCores: number; serverPeakRssMiB: number; rssFirstHalfMaxMiB: number; rssSecondHalfMaxMiB: number; bytesPerSpan?: number; walBytesAfterStop?: number; derivedSpansPerSecond?: number; liveTracesAtWindowStart?: number; liveTracesAtWindowEnd?: number }, sink: boolean): Measure[] {
   if (sink) {
     return [{ name: `ingest ceiling (${label}): requests/s`, value: s.requestsPerSecond, unit: 'requests/s', display: `${s.requestsPerSecond} req/s, ${s.wireMBPerSecond} MB/s (= ${s.spansPerSecond.toLocaleString('en')} spans/s)` }];
   }
@@ -240,6 +267,14 @@ function measuresOf(label: string, s: { spansPerSecond: number; requestsPerSecon
       display: `${s.spansPerSecond.toLocaleString('en')} spans/s (ack p50 ${s.latencyP50Ms} / p99 ${s.latencyP99Ms} ms, server ${s.serverCpuCores} cores)`,
       target: { text: '≥ 300,000 (goal 500,000)', met: s.spansPerSecond >= 300_000 },
     },
+    ...(s.derivedSpansPerSecond === undefined ? [] : [{
+      name: `ingest ${label}: spans/s derived into calls`,
+      value: s.derivedSpansPerSecond,
+      unit: 'spans/s',
+      display: `${s.derivedSpansPerSecond.toLocaleString('en')} spans/s (traces waiting in the assembler: ${s.liveTracesAtWindowStart} → ${s.liveTracesAtWindowEnd})`,
+      // The ack rate is sustained only if derivation keeps pace with it.
+      target: { text: '≥ the ack rate (no growing backlog)', met: s.derivedSpansPerSecond >= 0.95 * s.spansPerSecond },
+    }]),
     {
       name: `ingest ${label}: peak server RSS`,
       value: s.serverPeakRssMiB,
