@@ -2,7 +2,8 @@
  * `replaceTraceCalls` for DuckDB: every entry converted and checked first (a bad entry rejects the
  * whole call before the store is touched), then one transaction deletes the traces' old calls,
  * resolves the path keys of the new ones (adding dictionary rows for new paths, `path-keys.ts`),
- * inserts them through the staging table (`call-staging.ts`) and upserts their derivations.
+ * inserts them through the staging table (`call-staging.ts`), upserts their derivations and marks
+ * the minutes of the deleted and inserted calls for the services rollup (`service-rollup.ts`).
  * Path keys are remembered only after the commit.
  */
 import { LIST, UBIGINT, UHUGEINT, VARCHAR, listValue } from '@duckdb/node-api';
@@ -11,7 +12,7 @@ import type { TraceCalls } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
 import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, StagedCalls } from './call-staging.js';
 import { parseTraceId } from './id-codec.js';
-import { applyRollupDeltas, deleteStoredTraces, rollupDeltasOf } from './analytics/service-rollup.js';
+import { markDirty } from './analytics/service-rollup.js';
 import { callPathLists, type PathKeys, type PathLists } from './path-keys.js';
 
 // Lists of ids are bound as one LIST parameter and unnested in a subquery. Measured with 500
@@ -20,6 +21,9 @@ import { callPathLists, type PathKeys, type PathLists } from './path-keys.js';
 const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq)
 SELECT q.trace_id, q.derived_seq FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq) AS q
 ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq`;
+
+const DELETE_CALLS = `DELETE FROM calls USING (SELECT unnest($1::UHUGEINT[]) AS trace_id) AS q
+WHERE calls.trace_id = q.trace_id RETURNING calls.start_time_ns`;
 
 interface PreparedEntry {
   readonly traceId: bigint;
@@ -34,10 +38,14 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, e
   const paths = new Map<string, PathLists>([...staged.paths()].map(([text, path]) => [text, callPathLists(path)]));
   const toDelete = prepared.filter((e) => e.mayHaveCalls).map((e) => e.traceId);
 
-  const rollup = rollupDeltasOf(entries);
+  const starts: bigint[] = [];
+  for (const entry of entries) for (const call of entry.calls) starts.push(call.startTimeUnixNano);
   const keys = await conn.transaction(async () => {
-    // The delete (same shape as below) returns the old rows, whose rollup rows it subtracts.
-    if (toDelete.length > 0) await deleteStoredTraces(conn, rollup, toDelete);
+    if (toDelete.length > 0) {
+      // The delete returns the old calls' starts: their minutes' rollup rows change too.
+      const deleted = (await conn.query(DELETE_CALLS, [listValue(toDelete)], [LIST(UHUGEINT)])).getRows();
+      for (const [start] of deleted) starts.push(start as bigint);
+    }
     const resolved = await pathKeys.resolve(conn, paths);
     if (staged.length > 0) {
       await conn.run(STAGING_DDL);
@@ -50,7 +58,7 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, e
       [listValue(prepared.map((e) => e.traceId)), listValue(prepared.map((e) => e.derivedSeq))],
       [LIST(UHUGEINT), LIST(UBIGINT)],
     );
-    await applyRollupDeltas(conn, rollup);
+    await markDirty(conn, starts, Date.now());
     return resolved;
   });
   pathKeys.remember(keys);

@@ -41,7 +41,7 @@ import { DuckDbAnalytics } from './analytics/analytics.js';
 import { SerialConnection, asStorageError } from './connection.js';
 import { CALL_SELECT_COLUMNS, CALL_SELECT_FROM, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
-import { rebuildServiceRollup } from './analytics/service-rollup.js';
+import { rebuildServiceRollup, refreshDirtyBuckets } from './analytics/service-rollup.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { useInterruptible } from './interruptible.js';
 import { parseTraceId, traceIdHex } from './id-codec.js';
@@ -68,9 +68,26 @@ export interface DuckDbStorageOptions {
    * after a crash: a 228MB WAL (600K spans) replayed in 0.8 s.
    */
   readonly checkpointThreshold?: string;
+  /**
+   * The services rollup (`analytics/service-rollup.ts`): every `intervalMs` the store rebuilds the
+   * rows of minutes no call write has touched for `quietMs` (defaults 10 s and 30 s). Until then
+   * the services list computes those minutes from the calls: exact, slower for a long window.
+   */
+  readonly rollupRefresh?: { readonly intervalMs: number; readonly quietMs: number };
+}
+
+/** The DuckDB store: `Storage`, plus its own maintenance. */
+export interface DuckDbStore extends Storage {
+  /**
+   * Rebuilds the services rollup of every minute no call write has touched for `quietMs` (default
+   * 0: every marked minute) now, instead of waiting for the timer. Resolves with how many minutes.
+   */
+  refreshServiceRollup(quietMs?: number): Promise<number>;
 }
 
 export const DATABASE_FILE = 'tributary.duckdb';
+
+const DEFAULT_ROLLUP_REFRESH = { intervalMs: 10_000, quietMs: 30_000 };
 
 /** Spans per group commit at most: bounds one transaction's memory and its commit latency. */
 const MAX_GROUP_SPANS = 50_000;
@@ -78,7 +95,7 @@ const MAX_GROUP_SPANS = 50_000;
 /** Files open in this process: DuckDB's file lock is per process, so a second open must be refused here. */
 const openFiles = new Set<string>();
 
-export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<Storage> {
+export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<DuckDbStore> {
   await mkdir(options.dataDir, { recursive: true });
   const file = path.join(await realpath(options.dataDir), DATABASE_FILE);
   if (openFiles.has(file)) throw new StorageError(`${file} is already open in this process`);
@@ -103,7 +120,9 @@ export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<
     await spanWriter.load();
     const lastSeq = await readLastSeq(writer);
     openFiles.add(file);
-    return new DuckDbStorage(file, instance, writer, callWriter, connections.slice(2), spanWriter, lastSeq);
+    const store = new DuckDbStorage(file, instance, writer, callWriter, connections.slice(2), spanWriter, lastSeq);
+    store.startRollupRefresh(options.rollupRefresh ?? DEFAULT_ROLLUP_REFRESH);
+    return store;
   } catch (cause: unknown) {
     for (const c of connections) c.close();
     instance.closeSync();
@@ -118,10 +137,11 @@ async function readLastSeq(conn: SerialConnection): Promise<bigint> {
   return BigInt(rows[0]?.[0] as bigint);
 }
 
-class DuckDbStorage implements Storage {
+class DuckDbStorage implements DuckDbStore {
   readonly capabilities: StorageCapabilities = { backend: 'duckdb', persistent: true };
   private readonly writes: GroupCommitQueue<PreparedAppend, AppendResult>;
   private closing: Promise<void> | undefined;
+  private rollupTimer: NodeJS.Timeout | undefined;
   private readonly traceReader = new TraceReader();
   private readonly pathKeys = new PathKeys();
   /** The signal of the analytics read being started: `DuckDbAnalytics` calls `read` synchronously within `run`. */
@@ -183,6 +203,33 @@ class DuckDbStorage implements Storage {
         return deleted;
       })),
     );
+  }
+
+  /** Starts the rollup's timer; a failed refresh leaves its minutes marked, and the next tick retries. */
+  startRollupRefresh({ intervalMs, quietMs }: { readonly intervalMs: number; readonly quietMs: number }): void {
+    let running = false;
+    this.rollupTimer = setInterval(() => {
+      if (running || this.closing) return;
+      running = true;
+      this.refreshServiceRollup(quietMs)
+        .catch(() => undefined)
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    this.rollupTimer.unref();
+  }
+
+  refreshServiceRollup(quietMs = 0): Promise<number> {
+    return this.guard('refreshServiceRollup', async () => {
+      let refreshed = 0;
+      // In steps of a few minutes, so call writes wait behind one step at most.
+      for (;;) {
+        const step = await this.callWriter.use(() => refreshDirtyBuckets(this.callWriter, Date.now() - quietMs));
+        if (step === 0) return refreshed;
+        refreshed += step;
+      }
+    });
   }
 
   replaceTraceCalls(entries: readonly TraceCalls[]): Promise<void> {
@@ -280,6 +327,7 @@ class DuckDbStorage implements Storage {
   }
 
   close(): Promise<void> {
+    clearInterval(this.rollupTimer);
     this.closing ??= (async () => {
       await this.writes.close();
       // Let running reads finish before their connections go away.

@@ -40,10 +40,12 @@
  * trace and block (the trace's first start, last end, distinct spans and errors in the block, and
  * the last seq), indexed by trace id: ~370 → ~55 B/span on disk, and the index takes a tenth of
  * the inserts. Existing spans are converted block by block (`blocks-migration.ts`).
+ * Version 7 adds `rollup_dirty`: the call writer no longer keeps `service_rollup` in its
+ * transaction, it marks the minutes it touched, which are rebuilt once quiet (`service-rollup.ts`).
  */
 import { StorageError } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
-import { rebuildServiceRollup, SERVICE_ROLLUP_DDL } from './analytics/service-rollup.js';
+import { rebuildServiceRollup, ROLLUP_DIRTY_DDL, SERVICE_ROLLUP_DDL } from './analytics/service-rollup.js';
 import { backfillPathKeys } from './path-keys.js';
 import { convertSpansToBlocks } from './blocks-migration.js';
 
@@ -195,6 +197,11 @@ export const MIGRATIONS: readonly Migration[] = [
       // Indexed after the conversion: DuckDB builds an index over existing rows faster than it inserts them one by one.
       await conn.run('CREATE INDEX trace_blocks_trace_id ON trace_blocks (trace_id)');
     },
+  },
+  {
+    version: 7,
+    description: 'rollup_dirty: the call writer marks minutes, the store rebuilds their rollup rows later',
+    statements: [ROLLUP_DIRTY_DDL],
   },
 ];
 

@@ -31,6 +31,8 @@ import { SqlParams } from './sql-params.js';
 import { runStatement } from './statement.js';
 import { findTracesFromRows, findTracesSql, withExactCounts } from './traces.js';
 
+const DIRTY_BUCKETS = 'SELECT DISTINCT bucket FROM rollup_dirty';
+
 /** Runs `fn` on a reader connection, turning failures into `StorageError`s named after `what`. */
 export type ReadRunner = <T>(what: string, fn: (conn: SerialConnection) => Promise<T>) => Promise<T>;
 
@@ -58,7 +60,13 @@ export class DuckDbAnalytics implements CallAnalytics {
   }
 
   serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {
-    return this.read('serviceSummaries', async (conn) => serviceSummariesFromRows(await runStatement(conn, serviceSummariesSql(range, zone))));
+    // One transaction: the dirty minutes and the rollup rows come from the same snapshot.
+    return this.read('serviceSummaries', (conn) =>
+      conn.transaction(async () => {
+        const dirty = zone === undefined ? (await conn.query(DIRTY_BUCKETS)).getRows().map(([bucket]) => bucket as bigint) : [];
+        return serviceSummariesFromRows(await runStatement(conn, serviceSummariesSql(range, zone, dirty)));
+      }),
+    );
   }
 
   serviceNeighbourhood(filter: FocalFilter): Promise<ServiceNeighbourhood> {

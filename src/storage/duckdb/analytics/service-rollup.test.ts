@@ -17,7 +17,7 @@ import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
 import type { TraceCalls } from '../../api/storage.js';
 import { SerialConnection } from '../connection.js';
 import { trickyLines } from '../testing/call-lines.js';
-import { DATABASE_FILE, openDuckDbStorage } from '../duckdb-storage.js';
+import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../duckdb-storage.js';
 import { MIGRATIONS } from '../schema.js';
 import { BUCKET_NANOS, bucketOf, bucketSql } from './service-rollup.js';
 
@@ -54,10 +54,22 @@ function windowsOf(topology: Topology): TimeRange[] {
   ];
 }
 
+/**
+ * The store's answers with every minute still marked dirty (read from the calls), then after the
+ * rollup of every marked minute is rebuilt (read from the rollup): both must be the oracle's.
+ */
 async function expectOracle(storage: Storage, topology: Topology, seed: number): Promise<void> {
-  for (const window of windowsOf(topology)) {
-    expect(await storage.serviceSummaries(window), `seed ${seed}, window ${window.fromUnixNano}..${window.toUnixNano}`).toEqual(topology.oracle.serviceSummaries(window));
+  for (const state of ['dirty', 'refreshed']) {
+    if (state === 'refreshed') await refresh(storage);
+    for (const window of windowsOf(topology)) {
+      expect(await storage.serviceSummaries(window), `seed ${seed}, ${state}, window ${window.fromUnixNano}..${window.toUnixNano}`).toEqual(topology.oracle.serviceSummaries(window));
+    }
   }
+}
+
+/** Rebuilds the rollup of every marked minute; resolves with how many. */
+function refresh(storage: Storage): Promise<number> {
+  return (storage as DuckDbStore).refreshServiceRollup();
 }
 
 async function allTraceIds(storage: Storage): Promise<string[]> {
@@ -159,6 +171,7 @@ describe('the services list from the rollup', () => {
       expect(version).toHaveLength(1);
       await conn.run('DROP TABLE service_rollup');
       // Later migrations are undone too, so the store is at the version before the rollup's.
+      await conn.run('DROP TABLE rollup_dirty');
       await conn.run('DROP TABLE span_blocks');
       await conn.run('DROP TABLE trace_blocks');
       for (const statement of MIGRATIONS[0]!.statements.slice(0, 2)) await conn.run(statement);
@@ -205,7 +218,10 @@ describe('the services list from the rollup, on calls spread over minutes', () =
         for (const length of [7n, 95n, 200n, 1000n]) windows.push({ fromUnixNano: BASE_TIME_UNIX_NANO + from * SECOND + 13n, toUnixNano: BASE_TIME_UNIX_NANO + (from + length) * SECOND });
       }
       const expectFromCalls = async () => {
-        for (const window of windows) expect(await storage.serviceSummaries(window), String(window.fromUnixNano)).toEqual(await storage.serviceSummaries(window, zone));
+        for (const state of ['dirty', 'refreshed']) {
+          if (state === 'refreshed') expect(await storage.refreshServiceRollup()).toBeGreaterThan(0);
+          for (const window of windows) expect(await storage.serviceSummaries(window), `${state} ${window.fromUnixNano}`).toEqual(await storage.serviceSummaries(window, zone));
+        }
       };
       await storage.replaceTraceCalls(lines);
       expect((await storage.serviceSummaries(windows[3]!)).length).toBeGreaterThan(5);
@@ -218,6 +234,40 @@ describe('the services list from the rollup, on calls spread over minutes', () =
       await expectFromCalls();
     } finally {
       await storage.close();
+    }
+  }, 60_000);
+});
+
+describe('the rollup refresh timer', () => {
+  it('rebuilds the minutes call writes marked once they are quiet, leaving none marked', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-rollup-'));
+    dirs.push(dataDir);
+    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1, rollupRefresh: { intervalMs: 20, quietMs: 0 } });
+    const lines = spreadLines(0n);
+    const window = { fromUnixNano: BASE_TIME_UNIX_NANO - 600n * SECOND, toUnixNano: BASE_TIME_UNIX_NANO + 1200n * SECOND };
+    let expected;
+    try {
+      await storage.replaceTraceCalls(lines);
+      expected = await storage.serviceSummaries(window);
+      expect(expected.length).toBeGreaterThan(5);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      await storage.close();
+    }
+    const instance = await DuckDBInstance.create(path.join(dataDir, DATABASE_FILE));
+    const conn = new SerialConnection(await instance.connect());
+    try {
+      expect((await conn.query('SELECT count(*) FROM rollup_dirty')).getRows()).toEqual([[0n]]);
+      expect(Number((await conn.query('SELECT count(*) FROM service_rollup')).getRows()[0]![0])).toBeGreaterThan(0);
+    } finally {
+      conn.close();
+      instance.closeSync();
+    }
+    const reopened = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
+    try {
+      expect(await reopened.serviceSummaries(window)).toEqual(expected);
+    } finally {
+      await reopened.close();
     }
   }, 60_000);
 });

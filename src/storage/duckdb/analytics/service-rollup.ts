@@ -14,22 +14,18 @@
  * - 3 `callee`: kind and name of each call X whose last path entry is the call (X is in the same
  *   trace and names it by id), counted at the call's minute whatever X's own start.
  *
- * Invariant: for every minute, the rows equal `contributionsSql` over the stored calls, with one
- * row per distinct value and `calls > 0`. The writer keeps it (`call-writer.ts`) in the write's
- * transaction, with the rules in JavaScript (`addContributions`): it subtracts the rows of the
- * calls it deletes (read back by the delete itself, `deleteStoredTraces`), adds those of the new
- * calls, and re-merges the touched minutes. Retention and the migration rebuild it whole in SQL
- * (`rebuildServiceRollup`), and the services list computes its edge minutes in SQL too. The two
- * implementations are held equal by `service-rollup.test.ts` (the rollup against the calls
- * themselves, over windows that mix both) and by the differential tests.
+ * Invariant: for every minute not in `rollup_dirty`, the rows equal `contributionsSql` over the
+ * stored calls, with one row per distinct value and `calls > 0`. The call writer does not touch
+ * the rollup: it marks the minutes its calls start in (new ones and deleted ones) dirty, in its
+ * transaction (`markDirty`), and the store rebuilds dirty minutes in SQL once they have been quiet
+ * for a while (`refreshDirtyBuckets`, on a timer). Until then the services list reads dirty
+ * minutes from `calls`. Keeping the rollup inside every write instead (schema 5) cost a quarter of
+ * the call writer's time (docs/benchmarks.md), on the path that bounds sustained ingest.
+ * Retention and the migration rebuild it whole (`rebuildServiceRollup`). `service-rollup.test.ts`
+ * and the differential tests hold the services list to the oracle with minutes dirty and clean.
  */
-import { BIGINT, DuckDBDataChunk, LIST, UBIGINT, UHUGEINT, UTINYINT, VARCHAR, listValue } from '@duckdb/node-api';
-import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
-import type { ServiceCall } from '../../../model/call.js';
-import { StorageError, type TraceCalls } from '../../api/storage.js';
+import { BIGINT, LIST, listValue } from '@duckdb/node-api';
 import type { SerialConnection } from '../connection.js';
-import { id64Hex } from '../id-codec.js';
-import { CHUNK_ROWS } from '../connection.js';
 
 /** One minute, the rollup's time resolution. */
 export const BUCKET_NANOS = 60_000_000_000n;
@@ -50,7 +46,6 @@ export const FACET_WHERE = 1;
 export const FACET_CALLER = 2;
 export const FACET_CALLEE = 3;
 
-const ROLLUP_TYPES: readonly DuckDBType[] = [BIGINT, VARCHAR, VARCHAR, UTINYINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BIGINT];
 
 /** The minute of a start time: floor(start / BUCKET_NANOS), exact for every BIGINT. */
 export function bucketOf(startUnixNano: bigint): bigint {
@@ -91,182 +86,55 @@ export function contributionsSql(scope: (alias: string) => string): string {
 /** Rebuilds the whole rollup from the stored calls (migration, retention). Call inside a transaction. */
 export async function rebuildServiceRollup(conn: SerialConnection): Promise<void> {
   await conn.run('DELETE FROM service_rollup');
+  if (await tableExists(conn, 'rollup_dirty')) await conn.run('DELETE FROM rollup_dirty');
   await conn.run(`INSERT INTO service_rollup SELECT * FROM (${contributionsSql(() => 'true')}) WHERE calls > 0`);
 }
 
-/** Rollup changes of one write, keyed by the row's identity (everything but `calls`). */
-export class RollupDeltas {
-  private readonly rows = new Map<string, { key: readonly DuckDBValue[]; calls: bigint }>();
-  /**
-   * Each distinct text as a small number, so a row's identity is a short string of numbers. Keying
-   * by the texts themselves hashed every instance, pod and node name of every call again: ~10% of
-   * a call write's CPU (`bench/query-call-writes.ts`). The texts of derived calls are shared
-   * string objects, whose hash V8 computes once.
-   */
-  private readonly codes = new Map<string, number>();
+/**
+ * Which minutes' rollup rows may be stale: the call writer marks the minutes of the calls it
+ * writes and deletes (in its transaction), and `refreshDirtyBuckets` rebuilds marked minutes once
+ * no write has touched them for a while. Until then the services list computes those minutes
+ * from `calls`, as it does the window's edges, so it is exact at every moment.
+ */
+export const ROLLUP_DIRTY_DDL = `CREATE TABLE rollup_dirty (
+  bucket BIGINT NOT NULL,
+  marked_ms BIGINT NOT NULL
+)`;
 
-  add(bucket: bigint, kind: string, service: string, facet: number, values: readonly (string | null)[], calls: bigint): void {
-    const v0 = values[0] ?? null;
-    const v1 = values[1] ?? null;
-    const v2 = values[2] ?? null;
-    const v3 = values[3] ?? null;
-    // A bucket is a minute since the epoch: |bucket| < 2^28 for every BIGINT start, exact as a number.
-    const id = `${facet}/${Number(bucket)}/${this.code(kind)}/${this.code(service)}/${this.code(v0)}/${this.code(v1)}/${this.code(v2)}/${this.code(v3)}`;
-    const row = this.rows.get(id);
-    if (row === undefined) this.rows.set(id, { key: [bucket, kind, service, facet, v0, v1, v2, v3], calls });
-    else row.calls += calls;
-  }
-
-  private code(text: string | null): number {
-    if (text === null) return -1;
-    let code = this.codes.get(text);
-    if (code === undefined) {
-      code = this.codes.size;
-      this.codes.set(text, code);
-    }
-    return code;
-  }
-
-  get size(): number {
-    return this.rows.size;
-  }
-
-  buckets(): bigint[] {
-    return [...new Set([...this.rows.values()].map((row) => row.key[0] as bigint))];
-  }
-
-  entries(): IterableIterator<{ key: readonly DuckDBValue[]; calls: bigint }> {
-    return this.rows.values();
-  }
-}
-
-/** What the rollup reads of one call (`ServiceCall`, or a stored row). */
-export interface CallFacts {
-  /** 16 lower-case hex digits (the writer has checked every id: one text per id). */
-  readonly callId: string;
-  readonly synthetic: boolean;
-  readonly kind: string;
-  readonly service: string;
-  readonly startUnixNano: bigint;
-  readonly where: readonly (string | null)[];
-  /** The last path entry: kind and name, and the caller's call id (null for the `unknown` caller); null for a call with no caller. */
-  readonly caller: { readonly kind: string; readonly name: string; readonly callId: string | null } | null;
-}
-
-export function factsOfCall(call: ServiceCall): CallFacts {
-  const last = call.path.at(-1);
-  return {
-    callId: call.callId,
-    synthetic: call.synthetic,
-    kind: call.kind,
-    service: call.service,
-    startUnixNano: call.startTimeUnixNano,
-    where: [call.instance, call.k8s.namespace, call.k8s.workload, call.k8s.node],
-    caller: last === undefined ? null : { kind: last.kind, name: last.name, callId: last.callId === '' ? null : last.callId },
-  };
-}
-
-/** Adds (or with `sign` −1, subtracts) the rollup rows of one trace's calls: `contributionsSql`'s rules, in JavaScript. */
-export function addContributions(deltas: RollupDeltas, calls: readonly CallFacts[], sign: bigint = 1n): void {
-  // Callers by id: real calls only (a synthetic call is never a caller); ids may repeat in hostile traces.
-  const realById = new Map<string, CallFacts[]>();
-  for (const call of calls) {
-    if (call.synthetic) continue;
-    const list = realById.get(call.callId);
-    if (list === undefined) realById.set(call.callId, [call]);
-    else list.push(call);
-  }
-  for (const call of calls) {
-    const bucket = bucketOf(call.startUnixNano);
-    deltas.add(bucket, call.kind, call.service, FACET_WHERE, call.where, sign);
-    const caller = call.caller;
-    if (caller === null) continue;
-    deltas.add(bucket, call.kind, call.service, FACET_CALLER, [caller.kind, caller.name], sign);
-    if (caller.callId === null) continue;
-    for (const parent of realById.get(caller.callId) ?? []) {
-      deltas.add(bucketOf(parent.startUnixNano), parent.kind, parent.service, FACET_CALLEE, [call.kind, call.service], sign);
-    }
-  }
-}
-
-/** The rollup rows a write adds: those of each trace's calls, the last entry of a trace named twice (as the writer applies them). */
-export function rollupDeltasOf(entries: readonly TraceCalls[]): RollupDeltas {
-  const last = new Map<string, TraceCalls>();
-  for (const entry of entries) last.set(entry.traceId, entry);
-  const deltas = new RollupDeltas();
-  for (const entry of last.values()) addContributions(deltas, entry.calls.map(factsOfCall));
-  return deltas;
+/** Marks the minutes of `starts` dirty, at `nowMs`. Call inside the call write's transaction. */
+export async function markDirty(conn: SerialConnection, starts: Iterable<bigint>, nowMs: number): Promise<void> {
+  const buckets = new Set<bigint>();
+  for (const start of starts) buckets.add(bucketOf(start));
+  if (buckets.size === 0) return;
+  await conn.execute('INSERT INTO rollup_dirty SELECT unnest($1::BIGINT[]), $2', [listValue([...buckets]), BigInt(nowMs)], [LIST(BIGINT), BIGINT]);
 }
 
 /**
- * Deletes the stored calls of `traceIds` (the writer's delete) and subtracts their rollup rows:
- * the delete returns what the rollup reads of each row, so the old calls are read in the same
- * pass (a separate `contributionsSql` over them scanned `calls` four times: ~60% of a
- * re-derivation's CPU). Their callers' kinds and names come from the `call_paths` dictionary.
+ * Rebuilds the rollup rows of up to `limit` dirty minutes whose last mark is at or before
+ * `quietSinceMs`, oldest minutes first, in one transaction; resolves with how many. Runs on the
+ * call writer's connection, so no write marks a minute meanwhile.
  */
-export async function deleteStoredTraces(conn: SerialConnection, deltas: RollupDeltas, traceIds: readonly bigint[]): Promise<void> {
-  const rows = (await conn.query(`DELETE FROM calls USING (SELECT unnest($1::UHUGEINT[]) AS trace_id) AS q
-WHERE calls.trace_id = q.trace_id
-RETURNING calls.trace_id, calls.call_id, calls.synthetic, calls.kind, calls.service, calls.start_time_ns,
-  calls.instance, calls.k8s_namespace, calls.k8s_workload, calls.k8s_node, calls.path_key, calls.path_call_ids[calls.depth], calls.depth`,
-    [listValue([...traceIds])], [LIST(UHUGEINT)])).getRows();
-  if (rows.length === 0) return;
-  const keys = [...new Set(rows.filter((row) => Number(row[12]) > 0).map((row) => row[10] as bigint))];
-  const callers = new Map<bigint, { kind: string; name: string }>();
-  if (keys.length > 0) {
-    const found = (await conn.query(`SELECT p.path_key, p.path_kinds[len(p.path_kinds)], p.path_names[len(p.path_names)]
-FROM call_paths p JOIN (SELECT unnest($1::UBIGINT[]) AS path_key) q ON p.path_key = q.path_key`, [listValue(keys)], [LIST(UBIGINT)])).getRows();
-    for (const [key, kind, name] of found) callers.set(key as bigint, { kind: kind as string, name: name as string });
-  }
-  const byTrace = new Map<bigint, CallFacts[]>();
-  for (const [traceId, callId, synthetic, kind, service, start, instance, namespace, workload, node, pathKey, callerId, depth] of rows) {
-    let caller: CallFacts['caller'] = null;
-    if (Number(depth) > 0) {
-      const entry = callers.get(pathKey as bigint);
-      if (entry === undefined) throw new StorageError(`a stored call's path key ${String(pathKey)} has no row in call_paths: the store is inconsistent`);
-      caller = { ...entry, callId: callerId === null ? null : id64Hex(callerId as bigint) };
-    }
-    const facts: CallFacts = {
-      callId: id64Hex(callId as bigint), synthetic: synthetic as boolean, kind: kind as string, service: service as string, startUnixNano: start as bigint,
-      where: [instance, namespace, workload, node] as (string | null)[], caller,
-    };
-    const list = byTrace.get(traceId as bigint);
-    if (list === undefined) byTrace.set(traceId as bigint, [facts]);
-    else list.push(facts);
-  }
-  for (const calls of byTrace.values()) addContributions(deltas, calls, -1n);
+export async function refreshDirtyBuckets(conn: SerialConnection, quietSinceMs: number, limit = 30): Promise<number> {
+  return conn.transaction(async () => {
+    const rows = (await conn.query('SELECT bucket FROM rollup_dirty GROUP BY bucket HAVING max(marked_ms) <= $1 ORDER BY bucket LIMIT $2', [BigInt(quietSinceMs), BigInt(limit)], [BIGINT, BIGINT])).getRows();
+    if (rows.length === 0) return 0;
+    const buckets = rows.map(([bucket]) => bucket as bigint);
+    const list = [listValue(buckets)];
+    const types = [LIST(BIGINT)];
+    // A start-time range first, so zone maps skip the row groups of other minutes.
+    const lowest = buckets[0]! * BUCKET_NANOS;
+    const highest = buckets.at(-1)! * BUCKET_NANOS + (BUCKET_NANOS - 1n);
+    const scope = (alias: string) =>
+      `${alias}.start_time_ns BETWEEN ${lowest} AND ${highest} AND ${bucketSql(`${alias}.start_time_ns`)} IN (SELECT unnest($1::BIGINT[]))`;
+    await conn.execute('DELETE FROM service_rollup WHERE bucket IN (SELECT unnest($1::BIGINT[]))', list, types);
+    await conn.execute(`INSERT INTO service_rollup SELECT * FROM (${contributionsSql(scope)}) WHERE calls > 0`, list, types);
+    await conn.execute('DELETE FROM rollup_dirty WHERE bucket IN (SELECT unnest($1::BIGINT[]))', list, types);
+    return buckets.length;
+  });
 }
 
-/**
- * Applies `deltas`: the touched minutes are read, merged with the deltas, deleted and written
- * back with one row per value and `calls > 0`, so the table stays compact. A count below zero
- * means the rollup and the calls disagree: the write is rejected rather than hide it.
- */
-export async function applyRollupDeltas(conn: SerialConnection, deltas: RollupDeltas): Promise<void> {
-  if (deltas.size === 0) return;
-  const buckets = listValue(deltas.buckets());
-  const types = [LIST(BIGINT)];
-  const merged = new RollupDeltas();
-  const stored = (await conn.query(`SELECT r.bucket, r.kind, r.service, r.facet, r.v1, r.v2, r.v3, r.v4, r.calls
-FROM service_rollup r JOIN (SELECT unnest($1::BIGINT[]) AS bucket) q ON r.bucket = q.bucket`, [buckets], types)).getRows();
-  for (const [bucket, kind, service, facet, v1, v2, v3, v4, calls] of stored) {
-    merged.add(bucket as bigint, kind as string, service as string, Number(facet), [v1, v2, v3, v4] as (string | null)[], calls as bigint);
-  }
-  for (const { key, calls } of deltas.entries()) {
-    merged.add(key[0] as bigint, key[1] as string, key[2] as string, key[3] as number, key.slice(4) as (string | null)[], calls);
-  }
-  const rows: DuckDBValue[][] = [];
-  for (const { key, calls } of merged.entries()) {
-    if (calls < 0n) throw new StorageError(`service_rollup would count ${calls} calls for ${JSON.stringify(key.slice(1).map(String))}: it disagrees with the stored calls`);
-    if (calls > 0n) rows.push([...key, calls]);
-  }
-  await conn.execute('DELETE FROM service_rollup USING (SELECT unnest($1::BIGINT[]) AS bucket) AS q WHERE service_rollup.bucket = q.bucket', [buckets], types);
-  const chunks: DuckDBDataChunk[] = [];
-  for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
-    const slice = rows.slice(from, from + CHUNK_ROWS);
-    const chunk = DuckDBDataChunk.create([...ROLLUP_TYPES], slice.length);
-    for (let column = 0; column < ROLLUP_TYPES.length; column++) chunk.setColumnValues(column, slice.map((row) => row[column]!));
-    chunks.push(chunk);
-  }
-  await conn.appendChunks('service_rollup', chunks);
+/** Migration 5 rebuilds the rollup before migration 7 creates `rollup_dirty`. */
+async function tableExists(conn: SerialConnection, table: string): Promise<boolean> {
+  const rows = (await conn.query("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $1", [table])).getRows();
+  return rows[0]?.[0] === 1n;
 }

@@ -7,7 +7,7 @@
  * calls (the `unknown` caller is one service; a root call adds none). Callees are the calls whose
  * last path entry is a counted call, whenever they start and whatever their zone.
  */
-import { BIGINT, type DuckDBMapValue } from '@duckdb/node-api';
+import { BIGINT, LIST, listValue, type DuckDBMapValue } from '@duckdb/node-api';
 import { SERVICE_KINDS, type ServiceKind } from '../../../model/service.js';
 import type { ServiceSummary, TimeRange, ZoneFilter } from '../../api/call-queries.js';
 import { StorageError } from '../../api/storage.js';
@@ -16,7 +16,7 @@ import { compareText, nanosToMs, percentileSql, toNumber, toText } from './rows.
 import { splitSections, unionSql, type SectionColumns } from './sections.js';
 import { clampNanos, SqlParams, windowSql } from './sql-params.js';
 import { percentilesSql } from './percentiles.js';
-import { BUCKET_NANOS, bucketOf, contributionsSql, FACET_CALLEE, FACET_CALLER, FACET_WHERE } from './service-rollup.js';
+import { BUCKET_NANOS, bucketOf, bucketSql, contributionsSql, FACET_CALLEE, FACET_CALLER, FACET_WHERE } from './service-rollup.js';
 import type { Rows, Statement } from './statement.js';
 
 const COLUMNS: SectionColumns = [
@@ -43,10 +43,11 @@ const COLUMNS: SectionColumns = [
  * duration; the three are one `quantile_disc` list, which orders each group once). The other
  * sections come from `service_rollup` (`service-rollup.ts`) for the whole minutes inside the
  * window, and from `calls` (the same rules, `contributionsSql`) only for the partial minutes at its
- * edges. With a zone, the counted calls depend on each call's resource, which the rollup does not
+ * edges and the minutes whose rollup rows are not rebuilt yet (`dirtyBuckets`, read from
+ * `rollup_dirty` in the same transaction). With a zone, the counted calls depend on each call's resource, which the rollup does not
  * keep: `zonedSummariesSql` groups the calls themselves.
  */
-export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statement {
+export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter, dirtyBuckets: readonly bigint[] = []): Statement {
   if (zone !== undefined) return zonedSummariesSql(range, zone);
   const params = new SqlParams();
   const from = clampNanos(range.fromUnixNano);
@@ -57,14 +58,19 @@ export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter): Statem
   const inside = firstBucket < endBucket;
   const window = windowSql(params, 'c.start_time_ns', range);
   const facetSources: string[] = [];
-  let edges = window;
+  let fromCalls = window;
   if (inside) {
+    const dirty = [...new Set(dirtyBuckets.filter((b) => b >= firstBucket && b < endBucket))];
+    const dirtyList = dirty.length > 0 ? params.add(listValue(dirty), LIST(BIGINT)) : '';
     facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM service_rollup
-    WHERE bucket >= ${params.add(firstBucket, BIGINT)} AND bucket < ${params.add(endBucket, BIGINT)}`);
+    WHERE bucket >= ${params.add(firstBucket, BIGINT)} AND bucket < ${params.add(endBucket, BIGINT)}${dirty.length > 0 ? ` AND bucket NOT IN (SELECT unnest(${dirtyList}))` : ''}`);
     const aligned = firstBucket * BUCKET_NANOS === from && endBucket * BUCKET_NANOS === to;
-    edges = aligned ? '' : `${window} AND NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: firstBucket * BUCKET_NANOS, toUnixNano: endBucket * BUCKET_NANOS })})`;
+    // From the calls: the window's edges, and the whole minutes whose rollup rows are stale.
+    const parts = aligned ? [] : [`NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: firstBucket * BUCKET_NANOS, toUnixNano: endBucket * BUCKET_NANOS })})`];
+    if (dirty.length > 0) parts.push(`${bucketSql('c.start_time_ns')} IN (SELECT unnest(${dirtyList}))`);
+    fromCalls = parts.length === 0 ? '' : `${window} AND (${parts.join(' OR ')})`;
   }
-  if (edges !== '') facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM (${contributionsSql(() => edges)})`);
+  if (fromCalls !== '') facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM (${contributionsSql(() => fromCalls)})`);
   const union = unionSql(COLUMNS, [
     {
       tag: 'red',
