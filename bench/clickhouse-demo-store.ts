@@ -7,19 +7,12 @@
  * Same traffic, same derivation: the answers match the DuckDB store's (the scale-out test checks
  * that for live traffic), so the two backends' timings are of the same work.
  */
-import { Metrics } from '../src/app/metrics.js';
-import { Assembler } from '../src/ingest/assembler.js';
-import { ServiceInfoCache } from '../src/ingest/skeletons.js';
-import { decodeTraceRequest } from '../src/otlp/decode-request.js';
-import { encodeTraceRequest } from '../src/otlp/encode.js';
 import type { Storage } from '../src/storage/api/storage.js';
 import { openClickHouseStorage } from '../src/storage/clickhouse/clickhouse-storage.js';
 import { loadMigrations } from '../src/storage/clickhouse/schema.js';
 import { startBenchClickHouse, type BenchClickHouse } from './clickhouse-server.js';
-import { DEMO_WINDOW, type DemoStore } from './demo-store.js';
-import { DemoTraffic } from './query-traffic.js';
-
-const TRACES_PER_REQUEST = 100;
+import { loadDemoTraffic } from './demo-load.js';
+import type { DemoStore } from './demo-store.js';
 
 export interface LoadedStore {
   readonly storage: Storage;
@@ -32,38 +25,13 @@ export interface LoadedStore {
 export async function loadClickHouseDemo(server: BenchClickHouse, targetSpans: number, log: (line: string) => void): Promise<LoadedStore> {
   const started = performance.now();
   const storage = await openClickHouseStorage({ url: server.url, database: server.database });
-  const messages: string[] = [];
-  const assembler = new Assembler({
-    storage,
-    services: new ServiceInfoCache({ proxyServices: [] }),
-    derivation: { failureRules: [] },
-    metrics: new Metrics(),
-    settleMs: 0,
-    maxLiveSpans: 10_000_000,
-    maxSpansPerTrace: 1_000_000,
-    log: (message) => messages.push(message),
-  });
-  const traffic = new DemoTraffic({ seed: 1, windowStartUnixNano: DEMO_WINDOW.fromUnixNano, windowMs: 3_600_000, tracesPerRequest: TRACES_PER_REQUEST });
-  let spans = 0;
-  let traces = 0;
   try {
-    for (let requests = 0; spans < targetSpans; requests++) {
-      const decoded = decodeTraceRequest(encodeTraceRequest(traffic.next().request));
-      if (!decoded.ok) throw new Error(`generated request does not decode: ${decoded.error}`);
-      assembler.add(decoded.batch, (await storage.appendSpans(decoded.batch)).seq);
-      spans += decoded.batch.length;
-      traces += TRACES_PER_REQUEST;
-      // Each request holds whole traces: derive them now rather than holding every skeleton.
-      if (requests % 10 === 9) await assembler.flush();
-      if (requests % 500 === 499) log(`  loaded ${spans.toLocaleString('en')} spans`);
-    }
-    await assembler.flush();
+    const { spans, traces } = await loadDemoTraffic(storage, targetSpans, log);
+    return { storage, spans, traces, loadSeconds: Math.round((performance.now() - started) / 100) / 10 };
   } catch (error: unknown) {
     await storage.close();
     throw error;
   }
-  if (messages.length > 0) log(`assembler said:\n  ${messages.slice(0, 5).join('\n  ')}`);
-  return { storage, spans, traces, loadSeconds: Math.round((performance.now() - started) / 100) / 10 };
 }
 
 /**

@@ -11,20 +11,11 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Metrics } from '../src/app/metrics.js';
-import { Assembler } from '../src/ingest/assembler.js';
-import { ServiceInfoCache } from '../src/ingest/skeletons.js';
-import { decodeTraceRequest } from '../src/otlp/decode-request.js';
-import { encodeTraceRequest } from '../src/otlp/encode.js';
-import type { TimeRange } from '../src/storage/api/call-queries.js';
 import { DATABASE_FILE, openDuckDbStorage } from '../src/storage/duckdb/duckdb-storage.js';
 import { MIGRATIONS } from '../src/storage/duckdb/schema.js';
-import { DemoTraffic } from './query-traffic.js';
+import { loadDemoTraffic } from './demo-load.js';
 
-const WINDOW_START = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z
-const WINDOW_MS = 3_600_000;
-/** The hour every demo store's traces start in. */
-export const DEMO_WINDOW: TimeRange = { fromUnixNano: WINDOW_START, toUnixNano: WINDOW_START + BigInt(WINDOW_MS) * 1_000_000n };
+export { DEMO_WINDOW } from './demo-load.js';
 
 /** Bump when the generated traffic or the way a store is built changes (query-traffic.ts, seed, traces per request; 2: rollup refreshed). */
 const GENERATOR_VERSION = 2;
@@ -116,33 +107,9 @@ async function build(targetSpans: number, dataDir: string, log: (line: string) =
   rmSync(dataDir, { recursive: true, force: true });
   const started = performance.now();
   const storage = await openDuckDbStorage({ dataDir, memoryLimit: '2GB' });
-  const messages: string[] = [];
-  const assembler = new Assembler({
-    storage,
-    services: new ServiceInfoCache({ proxyServices: [] }),
-    derivation: { failureRules: [] },
-    metrics: new Metrics(),
-    settleMs: 0,
-    maxLiveSpans: 10_000_000,
-    maxSpansPerTrace: 1_000_000,
-    log: (message) => messages.push(message),
-  });
-  const tracesPerRequest = 100;
-  const traffic = new DemoTraffic({ seed: 1, windowStartUnixNano: WINDOW_START, windowMs: WINDOW_MS, tracesPerRequest });
-  let spans = 0;
-  let traces = 0;
+  let loaded: { spans: number; traces: number };
   try {
-    for (let requests = 0; spans < targetSpans; requests++) {
-      const decoded = decodeTraceRequest(encodeTraceRequest(traffic.next().request));
-      if (!decoded.ok) throw new Error(`generated request does not decode: ${decoded.error}`);
-      assembler.add(decoded.batch, (await storage.appendSpans(decoded.batch)).seq);
-      spans += decoded.batch.length;
-      traces += tracesPerRequest;
-      // Each request holds whole traces: derive them now rather than holding every skeleton.
-      if (requests % 10 === 9) await assembler.flush();
-      if (requests % 500 === 499) log(`  built ${spans.toLocaleString('en')} spans`);
-    }
-    await assembler.flush();
+    loaded = await loadDemoTraffic(storage, targetSpans, log);
     // A store that has been serving has the services rollup of its past minutes built (the timer
     // rebuilds each minute 30 s after its last call write): measure queries against that state.
     const rolled = performance.now();
@@ -151,8 +118,7 @@ async function build(targetSpans: number, dataDir: string, log: (line: string) =
   } finally {
     await storage.close();
   }
-  if (messages.length > 0) log(`assembler said:\n  ${messages.slice(0, 5).join('\n  ')}`);
-  const built: BuiltFile = { spans, traces, schemaVersion: SCHEMA_VERSION, buildSeconds: Math.round((performance.now() - started) / 100) / 10 };
+  const built: BuiltFile = { spans: loaded.spans, traces: loaded.traces, schemaVersion: SCHEMA_VERSION, buildSeconds: Math.round((performance.now() - started) / 100) / 10 };
   // Written last: a store without built.json is an interrupted build and is rebuilt.
   writeFileSync(path.join(dataDir, 'built.json'), JSON.stringify(built));
   return built;

@@ -53,7 +53,8 @@ import { deleteStartedBefore, purgeOrphanDerivations, purgeSupersededCalls } fro
 import { clusterIsReplicated } from './replication.js';
 import { migrate } from './schema.js';
 import { SeqClock, seqAtTime } from './seq-clock.js';
-import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, checkBatch, writeResourceRow, writeScopeRow, writeSpanRows } from './span-rows.js';
+import { checkBatch } from '../check-batch.js';
+import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SPAN_COLUMNS, writeResourceRow, writeScopeRow, writeSpanRows } from './span-rows.js';
 import { checkTraceId, identifier, traceIdLiteral, uint64Literal } from './sql-literal.js';
 import { SINGLE_NODE_TABLES, clusterTables } from './tables.js';
 import type { ClickHouseTables } from './tables.js';

@@ -2,7 +2,6 @@
  * `SpanBatch` → insert bodies: `spans` rows as RowBinary (the append hot path, `row-binary.ts`),
  * the few new `resources` and `scopes` as `VALUES` literals (`connection.insertValues`).
  */
-import { StorageError } from '../api/storage.js';
 import type { BatchResource, BatchScope, SpanBatch } from '../../model/span-batch.js';
 import { encodeAttributes, flattenAttributes } from '../duckdb/attribute-codec.js';
 import { stringArrayLiteral, stringLiteral, uint64Literal } from './sql-literal.js';
@@ -27,25 +26,6 @@ export const SPAN_COLUMNS = [
 
 export const RESOURCE_COLUMNS = ['id', 'bytes', 'attributes', 'attribute_keys', 'attribute_values'] as const;
 export const SCOPE_COLUMNS = ['id', 'bytes', 'name', 'version'] as const;
-
-const UINT64_LIMIT = 1n << 64n;
-
-/** Rejects a batch whose columns disagree with its length or whose indexes point nowhere. */
-export function checkBatch(batch: SpanBatch): void {
-  const n = batch.length;
-  const perSpan = [batch.resourceIndex, batch.scopeIndex, batch.names, batch.kinds, batch.startTimeUnixNano, batch.endTimeUnixNano, batch.statusCodes, batch.statusMessages, batch.payloads];
-  if (batch.traceIds.length !== 16 * n || batch.spanIds.length !== 8 * n || batch.parentSpanIds.length !== 8 * n || perSpan.some((c) => c.length !== n)) {
-    throw new StorageError(`span batch columns do not all hold ${n} spans`);
-  }
-  for (let i = 0; i < n; i++) {
-    if (batch.resourceIndex[i]! >= batch.resources.length || batch.scopeIndex[i]! >= batch.scopes.length) {
-      throw new StorageError(`span ${i} of the batch names a resource or scope the batch does not hold`);
-    }
-  }
-  for (const r of [...batch.resources, ...batch.scopes]) {
-    if (r.id < 0n || r.id >= UINT64_LIMIT) throw new StorageError(`resource or scope id ${r.id} does not fit an unsigned 64-bit integer`);
-  }
-}
 
 /** Writes the `spans` rows of one batch, every span with `seq`, in `SPAN_COLUMNS` order. */
 export function writeSpanRows(batch: SpanBatch, seq: bigint, out: RowBinaryWriter): void {

@@ -5,7 +5,7 @@
  * decompresses more than one block's worth of spans per block it touches.
  */
 import type { SpanBatch } from '../../model/span-batch.js';
-import { blockSpansOf, type BlockSpans } from './span-blocks.js';
+import { allocateBlockSpans, blockSpansOf, type BlockSpans } from './span-blocks.js';
 
 /** Spans per block at most: ~50 KB compressed, ~1 ms to decompress and read (docs/benchmarks.md). */
 export const MAX_BLOCK_SPANS = 2048;
@@ -47,24 +47,8 @@ function join(runs: readonly Run[], n: number): BlockSpans {
   const scopeIds: bigint[] = [];
   const resourceSlots = new Map<bigint, number>();
   const scopeSlots = new Map<bigint, number>();
-  const out = {
-    length: n,
-    seqs: new BigUint64Array(n),
-    resourceIds,
-    scopeIds,
-    resourceIndex: new Uint32Array(n),
-    scopeIndex: new Uint32Array(n),
-    traceIds: new Uint8Array(16 * n),
-    spanIds: new Uint8Array(8 * n),
-    parentSpanIds: new Uint8Array(8 * n),
-    kinds: new Uint8Array(n),
-    statusCodes: new Uint8Array(n),
-    startTimeUnixNano: new BigInt64Array(n),
-    endTimeUnixNano: new BigInt64Array(n),
-    names: [] as string[],
-    statusMessages: [] as string[],
-    payloads: [] as Uint8Array[],
-  };
+  const out = allocateBlockSpans(n, resourceIds, scopeIds);
+
   let at = 0;
   for (const { batch, seq, from, to } of runs) {
     const resources = batch.resources.map((r) => slotOf(resourceSlots, resourceIds, r.id));

@@ -8,7 +8,7 @@ import { UBIGINT } from '@duckdb/node-api';
 import type { SerialConnection } from './connection.js';
 import { MAX_BLOCK_SPANS, slotOf } from './block-cutter.js';
 import { appendBlocks } from './block-rows.js';
-import { encodeSpanBlock, type BlockSpans, type EncodedBlock } from './span-blocks.js';
+import { allocateBlockSpans, encodeSpanBlock, type BlockSpans, type EncodedBlock } from './span-blocks.js';
 
 const RANGE_SPANS = 100_000;
 
@@ -41,24 +41,8 @@ function blockOfRows(rows: readonly (readonly unknown[])[]): BlockSpans {
   const scopeIds: bigint[] = [];
   const slots = new Map<bigint, number>();
   const scopeSlots = new Map<bigint, number>();
-  const out = {
-    length: n,
-    seqs: new BigUint64Array(n),
-    resourceIds,
-    scopeIds,
-    resourceIndex: new Uint32Array(n),
-    scopeIndex: new Uint32Array(n),
-    traceIds: new Uint8Array(16 * n),
-    spanIds: new Uint8Array(8 * n),
-    parentSpanIds: new Uint8Array(8 * n),
-    kinds: new Uint8Array(n),
-    statusCodes: new Uint8Array(n),
-    startTimeUnixNano: new BigInt64Array(n),
-    endTimeUnixNano: new BigInt64Array(n),
-    names: [] as string[],
-    statusMessages: [] as string[],
-    payloads: [] as Uint8Array[],
-  };
+  const out = allocateBlockSpans(n, resourceIds, scopeIds);
+
   const traceIds = new DataView(out.traceIds.buffer);
   const spanIds = new DataView(out.spanIds.buffer);
   const parentIds = new DataView(out.parentSpanIds.buffer);

@@ -47,7 +47,7 @@ import { useInterruptible } from './interruptible.js';
 import { parseTraceId, traceIdHex } from './id-codec.js';
 import { PathKeys } from './path-keys.js';
 import { migrate } from './schema.js';
-import { checkBatch } from './check-batch.js';
+import { checkBatch } from '../check-batch.js';
 import { SET_META, SpanWriter, type PreparedAppend } from './span-writer.js';
 import { TraceReader } from './trace-reader.js';
 

@@ -9,7 +9,6 @@ import { StorageError } from '../api/storage.js';
 
 const TRACE_ID_HEX = /^[0-9a-f]{32}$/;
 const SPAN_ID_HEX = /^[0-9a-f]{16}$/;
-const UINT64_LIMIT = 1n << 64n;
 
 /** The id of span `index` in a column of 16-byte trace ids. */
 export function traceIdAt(view: DataView, index: number): bigint {
@@ -44,10 +43,4 @@ export function traceIdHex(id: bigint): string {
 
 export function id64Hex(id: bigint): string {
   return id.toString(16).padStart(16, '0');
-}
-
-/** A resource or scope content id as stored: it must fit `UBIGINT`. */
-export function checkContentId(id: bigint, what: string): bigint {
-  if (id < 0n || id >= UINT64_LIMIT) throw new StorageError(`${what} id ${id} does not fit an unsigned 64-bit integer`);
-  return id;
 }

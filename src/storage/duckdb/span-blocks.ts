@@ -70,6 +70,28 @@ export interface BlockSpans {
   readonly payloads: readonly Uint8Array[];
 }
 
+/** `BlockSpans` to fill span by span: `n` spans' typed columns zeroed, the text and payload lists empty. */
+export function allocateBlockSpans(n: number, resourceIds: bigint[], scopeIds: bigint[]) {
+  return {
+    length: n,
+    seqs: new BigUint64Array(n),
+    resourceIds,
+    scopeIds,
+    resourceIndex: new Uint32Array(n),
+    scopeIndex: new Uint32Array(n),
+    traceIds: new Uint8Array(16 * n),
+    spanIds: new Uint8Array(8 * n),
+    parentSpanIds: new Uint8Array(8 * n),
+    kinds: new Uint8Array(n),
+    statusCodes: new Uint8Array(n),
+    startTimeUnixNano: new BigInt64Array(n),
+    endTimeUnixNano: new BigInt64Array(n),
+    names: [] as string[],
+    statusMessages: [] as string[],
+    payloads: [] as Uint8Array[],
+  } satisfies BlockSpans;
+}
+
 export function blockSpansOf(batch: SpanBatch, seq: bigint): BlockSpans {
   return { ...batch, seqs: new BigUint64Array(batch.length).fill(seq), resourceIds: batch.resources.map((r) => r.id), scopeIds: batch.scopes.map((s) => s.id) };
 }
@@ -338,24 +360,7 @@ export class SpanBlock {
   /** The spans `indexes` as a new block's columns (retention keeps part of a block). */
   select(indexes: readonly number[]): BlockSpans {
     const n = indexes.length;
-    const out = {
-      length: n,
-      seqs: new BigUint64Array(n),
-      resourceIds: this.resourceIds,
-      scopeIds: this.scopeIds,
-      resourceIndex: new Uint32Array(n),
-      scopeIndex: new Uint32Array(n),
-      traceIds: new Uint8Array(16 * n),
-      spanIds: new Uint8Array(8 * n),
-      parentSpanIds: new Uint8Array(8 * n),
-      kinds: new Uint8Array(n),
-      statusCodes: new Uint8Array(n),
-      startTimeUnixNano: new BigInt64Array(n),
-      endTimeUnixNano: new BigInt64Array(n),
-      names: [] as string[],
-      statusMessages: [] as string[],
-      payloads: [] as Uint8Array[],
-    };
+    const out = allocateBlockSpans(n, this.resourceIds, this.scopeIds);
     const ids = new DataView(out.traceIds.buffer);
     const spanIds = new DataView(out.spanIds.buffer);
     const parentIds = new DataView(out.parentSpanIds.buffer);

@@ -1,7 +1,12 @@
-/** The store's own check of a batch before it is written: columns of one length, indexes that point somewhere, ids that fit. */
-import { StorageError } from '../api/storage.js';
-import type { SpanBatch } from '../../model/span-batch.js';
-import { checkContentId } from './id-codec.js';
+/**
+ * Every backend's own check of a batch before it writes it: columns of one length, indexes that
+ * point somewhere, resource and scope ids that fit an unsigned 64-bit integer (both DuckDB and
+ * ClickHouse keep them as UInt64).
+ */
+import { StorageError } from './api/storage.js';
+import type { SpanBatch } from '../model/span-batch.js';
+
+const UINT64_LIMIT = 1n << 64n;
 
 /** Rejects a batch whose columns disagree with its length or whose indexes point nowhere. */
 export function checkBatch(batch: SpanBatch): void {
@@ -15,6 +20,7 @@ export function checkBatch(batch: SpanBatch): void {
       throw new StorageError(`span ${i} of the batch names a resource or scope the batch does not hold`);
     }
   }
-  for (const r of batch.resources) checkContentId(r.id, 'resource');
-  for (const s of batch.scopes) checkContentId(s.id, 'scope');
+  for (const [what, items] of [['resource', batch.resources], ['scope', batch.scopes]] as const) {
+    for (const { id } of items) if (id < 0n || id >= UINT64_LIMIT) throw new StorageError(`${what} id ${id} does not fit an unsigned 64-bit integer`);
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from '../api/storage.js';
-import { spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
+import { StorageError } from './api/storage.js';
+import { spanBatch, spanIdHex, traceIdHex } from './conformance/fixtures.js';
 import { checkBatch } from './check-batch.js';
 
 function batchOf(count: number, traceOffset: number) {
