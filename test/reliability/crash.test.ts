@@ -17,7 +17,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/analysis/testing/seeded-random.js';
 import { DATABASE_FILE } from '../../src/storage/duckdb/duckdb-storage.js';
-import { SpanBlock } from '../../src/storage/duckdb/span-blocks.js';
+import { SpanBlock } from '../../src/storage/duckdb/span-block-reader.js';
 import { makeDataDir, repoRoot, startServer, type ServerProcess } from '../harness/server.js';
 import { CHECKOUT_CALL_LINES, checkoutTrace, encodeRequest, mapConcurrent, postTraces, sleep, type CheckoutTrace } from './traffic.js';
 
@@ -262,7 +262,7 @@ describe('crash safety: kill -9 during continuous OTLP/HTTP ingest', () => {
       // Every stored copy of every span, duplicates included (readers would collapse them), out of the raw blocks.
       const copies = new Map<string, number>();
       for (const [bytes] of await rows('SELECT block FROM span_blocks')) {
-        const block = await SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
+        const block = SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
         for (let i = 0; i < block.length; i++) {
           const span = block.span(i);
           const key = `${span.traceId.toString(16).padStart(32, '0')}/${span.spanId.toString(16).padStart(16, '0')}`;

@@ -2,10 +2,10 @@
  * Writing encoded span blocks (`span-blocks.ts`) as rows: one `span_blocks` row per block and one
  * `trace_blocks` row per trace in it, appended as data chunks inside the caller's transaction.
  */
-import { BIGINT, BLOB, DuckDBDataChunk, HUGEINT, UBIGINT, UHUGEINT, UINTEGER, blobValue } from '@duckdb/node-api';
+import { BIGINT, BLOB, HUGEINT, UBIGINT, UHUGEINT, UINTEGER, blobValue } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
-import { CHUNK_ROWS, type SerialConnection } from './connection.js';
-import type { EncodedBlock } from './span-blocks.js';
+import { chunksOfColumns, type SerialConnection } from './connection.js';
+import type { EncodedBlock } from './span-block-encoder.js';
 
 /** `span_blocks` columns in table order (schema.ts, version 6). */
 const BLOCK_TYPES: readonly DuckDBType[] = [UBIGINT, UBIGINT, UBIGINT, UINTEGER, BIGINT, BIGINT, BLOB];
@@ -21,22 +21,10 @@ export async function appendBlocks(conn: SerialConnection, blocks: readonly Enco
     push(blockRows, [id, block.firstSeq, block.lastSeq, block.spans, block.minStart, block.maxStart, blobValue(block.bytes)]);
     for (const t of block.traces) push(traceRows, [t.traceId, id, t.lastSeq, t.firstStart, t.lastEnd, t.spans, t.errors]);
   });
-  await conn.appendChunks('span_blocks', chunksOf(BLOCK_TYPES, blockRows));
-  await conn.appendChunks('trace_blocks', chunksOf(TRACE_TYPES, traceRows));
+  await conn.appendChunks('span_blocks', chunksOfColumns(BLOCK_TYPES, blockRows));
+  await conn.appendChunks('trace_blocks', chunksOfColumns(TRACE_TYPES, traceRows));
 }
 
 function push(columns: DuckDBValue[][], values: readonly DuckDBValue[]): void {
   values.forEach((value, c) => columns[c]!.push(value));
-}
-
-function chunksOf(types: readonly DuckDBType[], columns: readonly DuckDBValue[][]): DuckDBDataChunk[] {
-  const rows = columns[0]!.length;
-  const chunks: DuckDBDataChunk[] = [];
-  for (let from = 0; from < rows; from += CHUNK_ROWS) {
-    const to = Math.min(rows, from + CHUNK_ROWS);
-    const chunk = DuckDBDataChunk.create([...types], to - from);
-    columns.forEach((values, c) => chunk.setColumnValues(c, values.slice(from, to)));
-    chunks.push(chunk);
-  }
-  return chunks;
 }

@@ -8,7 +8,8 @@ import { UBIGINT } from '@duckdb/node-api';
 import type { SerialConnection } from './connection.js';
 import { MAX_BLOCK_SPANS, slotOf } from './block-cutter.js';
 import { appendBlocks } from './block-rows.js';
-import { allocateBlockSpans, encodeSpanBlock, type BlockSpans, type EncodedBlock } from './span-blocks.js';
+import { encodeSpanBlock, type EncodedBlock } from './span-block-encoder.js';
+import { allocateBlockSpans, type BlockSpans } from './span-blocks.js';
 
 const RANGE_SPANS = 100_000;
 
@@ -26,7 +27,7 @@ export async function convertSpansToBlocks(conn: SerialConnection): Promise<void
     while (to < counts.length && (to === from || size + Number(counts[to]![1]) <= RANGE_SPANS)) size += Number(counts[to++]![1]);
     const rows = (await conn.query(SPANS_IN_RANGE, [counts[from]![0] as bigint, counts[to - 1]![0] as bigint], [UBIGINT, UBIGINT])).getRows();
     const blocks: EncodedBlock[] = [];
-    for (let at = 0; at < rows.length; at += MAX_BLOCK_SPANS) blocks.push(await encodeSpanBlock(blockOfRows(rows.slice(at, at + MAX_BLOCK_SPANS))));
+    for (let at = 0; at < rows.length; at += MAX_BLOCK_SPANS) blocks.push(encodeSpanBlock(blockOfRows(rows.slice(at, at + MAX_BLOCK_SPANS))));
     await appendBlocks(conn, blocks, nextBlockId);
     nextBlockId += BigInt(blocks.length);
     from = to;

@@ -19,7 +19,7 @@ import { StorageError } from '../api/storage.js';
 import type { PathEntry, ServiceCall } from '../../model/call.js';
 import type { CallerKind, ServiceKind } from '../../model/service.js';
 import { SERVICE_KINDS } from '../../model/service.js';
-import { CHUNK_ROWS } from './connection.js';
+import { chunksOfColumns } from './connection.js';
 import { parseId64 } from './id-codec.js';
 import { callPathText } from './path-keys.js';
 
@@ -141,14 +141,7 @@ export class StagedCalls {
     });
     // The last staging column is path_key; `add` filled every other one.
     const columns = [...this.columns.slice(0, -1), pathKeys];
-    const out: DuckDBDataChunk[] = [];
-    for (let from = 0; from < this.length; from += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, this.length - from);
-      const chunk = DuckDBDataChunk.create(STAGING_TYPES, rows);
-      columns.forEach((values, column) => chunk.setColumnValues(column, from === 0 && rows === values.length ? values : values.slice(from, from + rows)));
-      out.push(chunk);
-    }
-    return out;
+    return chunksOfColumns(STAGING_TYPES, columns);
   }
 
   private code(text: string | null): number | null {

@@ -10,11 +10,25 @@
  * prepared while the table was empty, still returned nothing after a row was committed. A `$n`
  * parameter is not folded, so bind every value that filters.
  */
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 export const CHUNK_ROWS = 2048;
+
+/** Whole columns (`columns[c][row]`, all of one length) as appender chunks of at most `CHUNK_ROWS` rows. */
+export function chunksOfColumns(types: readonly DuckDBType[], columns: readonly (readonly DuckDBValue[])[]): DuckDBDataChunk[] {
+  const rows = columns[0]?.length ?? 0;
+  const chunks: DuckDBDataChunk[] = [];
+  for (let from = 0; from < rows; from += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, rows - from);
+    const chunk = DuckDBDataChunk.create([...types], count);
+    columns.forEach((values, column) => chunk.setColumnValues(column, count === values.length ? values : values.slice(from, from + count)));
+    chunks.push(chunk);
+  }
+  return chunks;
+}
 
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();

@@ -18,11 +18,11 @@
  * path held two keys (which the writer avoids), no answer would split a group.
  */
 import { createHash } from 'node:crypto';
-import { DuckDBDataChunk, LIST, UBIGINT, VARCHAR, listValue } from '@duckdb/node-api';
+import { LIST, UBIGINT, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBListValue } from '@duckdb/node-api';
 import type { PathEntry } from '../../model/call.js';
 import type { SerialConnection } from './connection.js';
-import { CHUNK_ROWS } from './connection.js';
+import { chunksOfColumns } from './connection.js';
 
 const KEY_MASK = (1n << 64n) - 1n;
 
@@ -157,18 +157,13 @@ export class PathKeys {
   }
 
   private async insert(conn: SerialConnection, rows: readonly (readonly [bigint, PathLists])[]): Promise<void> {
-    // A DuckDB data chunk holds at most CHUNK_ROWS rows.
-    const chunks: DuckDBDataChunk[] = [];
-    for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
-      const slice = rows.slice(from, from + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(DICTIONARY_TYPES, slice.length);
-      chunk.setColumnValues(0, slice.map(([key]) => key));
-      chunk.setColumnValues(1, slice.map(([, p]) => listValue([...p.kinds])));
-      chunk.setColumnValues(2, slice.map(([, p]) => listValue([...p.names])));
-      chunk.setColumnValues(3, slice.map(([, p]) => listValue([...p.requests])));
-      chunks.push(chunk);
-    }
-    await conn.appendChunks('call_paths', chunks);
+    const columns = [
+      rows.map(([key]) => key),
+      rows.map(([, p]) => listValue([...p.kinds])),
+      rows.map(([, p]) => listValue([...p.names])),
+      rows.map(([, p]) => listValue([...p.requests])),
+    ];
+    await conn.appendChunks('call_paths', chunksOfColumns(DICTIONARY_TYPES, columns));
   }
 }
 

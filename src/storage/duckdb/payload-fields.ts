@@ -11,11 +11,14 @@
  * at most once, whatever the payload holds (the contract treats payloads as opaque bytes).
  */
 
+/** `PayloadFields.parentIdAt` of a payload without a parent span id. */
+export const NO_PARENT_ID = -1;
+
 export interface PayloadFields {
   /** Offsets into the payload of the 16-byte trace id and 8-byte span id. */
   readonly traceIdAt: number;
   readonly spanIdAt: number;
-  /** Offset of the 8-byte parent span id, or -1 when the payload has none (a root span). */
+  /** Offset of the 8-byte parent span id, or `NO_PARENT_ID` when the payload has none (a root span). */
   readonly parentIdAt: number;
   /** The name's UTF-8 bytes: [nameStart, nameEnd). */
   readonly nameStart: number;
@@ -42,7 +45,7 @@ export function readPayloadFields(payload: Uint8Array): PayloadFields | undefine
   let seen = 0;
   let traceIdAt = -1;
   let spanIdAt = -1;
-  let parentIdAt = -1;
+  let parentIdAt = NO_PARENT_ID;
   let nameStart = 0;
   let nameEnd = 0;
   let kind = 0;
@@ -57,7 +60,7 @@ export function readPayloadFields(payload: Uint8Array): PayloadFields | undefine
     pos = next;
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
-    if (field === 1 || field === 2 || field === 4 || field === 5 || field === 6 || field === 7 || field === 8 || field === 15) {
+    if (isKnown(field)) {
       const bit = 1 << field;
       if ((seen & bit) !== 0) return undefined;
       seen |= bit;

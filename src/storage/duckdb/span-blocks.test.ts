@@ -11,7 +11,9 @@ import { StorageError } from '../api/storage.js';
 import { BASE_TIME_UNIX_NANO, spanBatch, spanIdHex, str, traceIdHex, type SpanSpec } from '../conformance/fixtures.js';
 import { HOSTILE_STRINGS, pseudoRandomBytes } from '../conformance/harness.js';
 import { cutIntoBlocks } from './block-cutter.js';
-import { blockSpansOf, encodeSpanBlock, SpanBlock, type BlockSpans, type EncodedBlock } from './span-blocks.js';
+import { encodeSpanBlock, type EncodedBlock } from './span-block-encoder.js';
+import { SpanBlock } from './span-block-reader.js';
+import { blockSpansOf, type BlockSpans } from './span-blocks.js';
 
 const SEED = 2107;
 const INT64_MIN = -(1n << 63n);
@@ -57,9 +59,9 @@ function read(block: SpanBlock, i: number) {
   return { ...rest, endTimeUnixNano: BigInt.asIntN(64, rest.startTimeUnixNano + durationNano), payload: hex(payload) };
 }
 
-async function expectRoundTrip(spans: BlockSpans, sources: readonly Source[]): Promise<EncodedBlock> {
-  const encoded = await encodeSpanBlock(spans);
-  const block = await SpanBlock.decompress(encoded.bytes);
+function expectRoundTrip(spans: BlockSpans, sources: readonly Source[]): EncodedBlock {
+  const encoded = encodeSpanBlock(spans);
+  const block = SpanBlock.decompress(encoded.bytes);
   expect(block.length).toBe(sources.length);
   sources.forEach((source, i) => {
     const want = expected(source);
@@ -94,35 +96,35 @@ function opaqueBatch(): SpanBatch {
 }
 
 describe('span blocks', () => {
-  it('reads back every span of decoded OTLP requests from its payload, columns equal', async () => {
-    await fc.assert(
-      fc.asyncProperty(traceRequest(), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), async (request, seq) => {
+  it('reads back every span of decoded OTLP requests from its payload, columns equal', () => {
+    fc.assert(
+      fc.property(traceRequest(), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (request, seq) => {
         const batch = decoded(request);
         if (batch.length === 0) return;
-        const encoded = await expectRoundTrip(blockSpansOf(batch, seq), sourcesOf(batch, seq));
+        const encoded = expectRoundTrip(blockSpansOf(batch, seq), sourcesOf(batch, seq));
         expect(explicitCount(encoded)).toBe(0);
       }),
       { seed: SEED, numRuns: 50 },
     );
   });
 
-  it('reads back spans with opaque or empty payloads from their stored columns', async () => {
+  it('reads back spans with opaque or empty payloads from their stored columns', () => {
     const batch = opaqueBatch();
-    const encoded = await expectRoundTrip(blockSpansOf(batch, 42n), sourcesOf(batch, 42n));
+    const encoded = expectRoundTrip(blockSpansOf(batch, 42n), sourcesOf(batch, 42n));
     expect(explicitCount(encoded)).toBe(batch.length);
   });
 
-  it('reads back a block mixing decoded and opaque spans from several appends', async () => {
+  it('reads back a block mixing decoded and opaque spans from several appends', () => {
     const a = decoded(makeTraceRequest({ traces: 3, seed: 4 }));
     const b = opaqueBatch();
     const c = decoded(makeTraceRequest({ traces: 2, seed: 5 }));
     const [spans, ...rest] = cutIntoBlocks([a, b, c], [5n, 6n, 9n]);
     expect(rest).toEqual([]);
-    const encoded = await expectRoundTrip(spans!, [...sourcesOf(a, 5n), ...sourcesOf(b, 6n), ...sourcesOf(c, 9n)]);
+    const encoded = expectRoundTrip(spans!, [...sourcesOf(a, 5n), ...sourcesOf(b, 6n), ...sourcesOf(c, 9n)]);
     expect(explicitCount(encoded)).toBe(b.length);
   });
 
-  it('lets the column win when it differs from a valid OTLP payload', async () => {
+  it('lets the column win when it differs from a valid OTLP payload', () => {
     const batch = decoded(makeTraceRequest({ traces: 2 }));
     const names = [...batch.names];
     names[0] = `${names[0]} renamed`;
@@ -144,11 +146,11 @@ describe('span blocks', () => {
     parentSpanIds.fill(0, 8 * 8, 8 * 9); // a root in the column, a child in the payload
     const changed: SpanBatch = { ...batch, names, statusMessages, kinds, statusCodes, startTimeUnixNano, endTimeUnixNano, traceIds, spanIds, parentSpanIds };
     expect(batch.parentSpanIds.subarray(8 * 8, 8 * 9).some((b) => b !== 0)).toBe(true);
-    const encoded = await expectRoundTrip(blockSpansOf(changed, 3n), sourcesOf(changed, 3n));
+    const encoded = expectRoundTrip(blockSpansOf(changed, 3n), sourcesOf(changed, 3n));
     expect(explicitCount(encoded)).toBe(9);
   });
 
-  it('summarizes each trace: first start, last end, spans and errors with exact duplicates once, last seq', async () => {
+  it('summarizes each trace: first start, last end, spans and errors with exact duplicates once, last seq', () => {
     const B = BASE_TIME_UNIX_NANO;
     const payload = (n: number): Uint8Array => pseudoRandomBytes(40, n);
     const t = (n: number): string => traceIdHex(n, 3);
@@ -163,7 +165,7 @@ describe('span blocks', () => {
       { traceId: t(1), spanId: spanIdHex(3), startTimeUnixNano: B + 200n, endTimeUnixNano: B + 250n, statusCode: 1, payload: encodeSpan(makeTraceRequest({ traces: 1 }).resourceSpans[0]!.scopeSpans[0]!.spans[0]!) },
     ];
     const seqs = BigUint64Array.from([10n, 11n, 10n, 17n, 10n, 10n, 13n, 14n]);
-    const encoded = await encodeSpanBlock({ ...blockSpansOf(spanBatch(specs), 0n), seqs });
+    const encoded = encodeSpanBlock({ ...blockSpansOf(spanBatch(specs), 0n), seqs });
     const byTrace = new Map(encoded.traces.map((s) => [s.traceId, s]));
     expect(encoded.traces).toHaveLength(2);
     expect(byTrace.get(BigInt(`0x${t(1)}`))).toEqual({ traceId: BigInt(`0x${t(1)}`), lastSeq: 17n, firstStart: B + 50n, lastEnd: B + 300n, spans: 4, errors: 1 });
@@ -173,40 +175,40 @@ describe('span blocks', () => {
   });
 
   // lastEnd is the latest `start + (end − start)`, also when spans end before they start (clock skew).
-  it('gives a trace whose spans end before they start the latest end, not a start', async () => {
+  it('gives a trace whose spans end before they start the latest end, not a start', () => {
     const B = BASE_TIME_UNIX_NANO;
     const batch = spanBatch([
       { traceId: traceIdHex(1), spanId: spanIdHex(1), startTimeUnixNano: B + 100n, endTimeUnixNano: B + 50n },
       { traceId: traceIdHex(1), spanId: spanIdHex(2), startTimeUnixNano: B + 10n, endTimeUnixNano: B + 20n },
       { traceId: traceIdHex(2), spanId: spanIdHex(3), startTimeUnixNano: INT64_MIN + 5n, endTimeUnixNano: INT64_MIN },
     ]);
-    const { traces } = await encodeSpanBlock(blockSpansOf(batch, 1n));
+    const { traces } = encodeSpanBlock(blockSpansOf(batch, 1n));
     const bounds = new Map(traces.map((s) => [s.traceId, [s.firstStart, s.lastEnd]]));
     expect(bounds).toEqual(new Map([[BigInt(`0x${traceIdHex(1)}`), [B + 10n, B + 50n]], [BigInt(`0x${traceIdHex(2)}`), [INT64_MIN + 5n, INT64_MIN]]]));
   });
 
-  it('select re-encodes to a block holding exactly the chosen spans', async () => {
+  it('select re-encodes to a block holding exactly the chosen spans', () => {
     const a = decoded(makeTraceRequest({ traces: 2, seed: 8 }));
     const b = opaqueBatch();
     const sources = [...sourcesOf(a, 1n), ...sourcesOf(b, 2n)];
     const [spans] = cutIntoBlocks([a, b], [1n, 2n]);
-    const block = await SpanBlock.decompress((await encodeSpanBlock(spans!)).bytes);
+    const block = SpanBlock.decompress((encodeSpanBlock(spans!)).bytes);
     const chosen = [0, 3, a.length - 1, a.length, a.length + 4, sources.length - 1];
-    await expectRoundTrip(block.select(chosen), chosen.map((i) => sources[i]!));
+    expectRoundTrip(block.select(chosen), chosen.map((i) => sources[i]!));
   });
 
-  it('rejects damaged blocks with a StorageError and nothing else', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
-        await expect(SpanBlock.decompress(bytes)).rejects.toBeInstanceOf(StorageError);
+  it('rejects damaged blocks with a StorageError and nothing else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(() => SpanBlock.decompress(bytes)).toThrow(StorageError);
       }),
       { seed: SEED, numRuns: 300 },
     );
     const a = decoded(makeTraceRequest({ traces: 2, seed: 9 }));
     const [spans] = cutIntoBlocks([a, opaqueBatch()], [1n, 2n]);
-    const { bytes } = await encodeSpanBlock(spans!);
+    const { bytes } = encodeSpanBlock(spans!);
     for (const length of [0, 1, bytes.length >> 1, bytes.length - 1]) {
-      await expect(SpanBlock.decompress(bytes.subarray(0, length)), `cut to ${length}`).rejects.toBeInstanceOf(StorageError);
+      expect(() => SpanBlock.decompress(bytes.subarray(0, length)), `cut to ${length}`).toThrow(StorageError);
     }
     const raw = brotliDecompressSync(bytes);
     const damaged = (edit: (b: Buffer) => Buffer): Buffer => edit(Buffer.from(raw));
@@ -246,11 +248,11 @@ describe('span blocks', () => {
     );
   });
 
-  it('stores a realistic decoded batch in far fewer bytes than its payloads', async () => {
+  it('stores a realistic decoded batch in far fewer bytes than its payloads', () => {
     const batch = decoded(makeTraceRequest({ traces: 100 }));
     expect(batch.length).toBe(1000);
     const payloadBytes = batch.payloads.reduce((sum, p) => sum + p.length, 0);
-    const encoded = await encodeSpanBlock(blockSpansOf(batch, 1n));
+    const encoded = encodeSpanBlock(blockSpansOf(batch, 1n));
     expect(encoded.bytes.length).toBeLessThan(0.25 * payloadBytes);
     expect(explicitCount(encoded)).toBe(0);
   });

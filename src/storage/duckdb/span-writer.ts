@@ -12,7 +12,8 @@ import type { SerialConnection } from './connection.js';
 import { encodeAttributes, flattenAttributes } from './attribute-codec.js';
 import { cutIntoBlocks } from './block-cutter.js';
 import { appendBlocks } from './block-rows.js';
-import { SpanBlock, encodeSpanBlock, type EncodedBlock } from './span-blocks.js';
+import { encodeSpanBlock, type EncodedBlock } from './span-block-encoder.js';
+import { SpanBlock } from './span-block-reader.js';
 
 /**
  * A batch on its way into a group commit, with its seq; a batch of `ENCODE_ALONE_SPANS` spans or
@@ -23,13 +24,13 @@ import { SpanBlock, encodeSpanBlock, type EncodedBlock } from './span-blocks.js'
 export interface PreparedAppend {
   readonly batch: SpanBatch;
   readonly seq: bigint;
-  readonly blocks: Promise<EncodedBlock[]> | undefined;
+  readonly blocks: EncodedBlock[] | undefined;
 }
 
 const ENCODE_ALONE_SPANS = 512;
 
-function encodeBlocks(batches: readonly SpanBatch[], seqs: readonly bigint[]): Promise<EncodedBlock[]> {
-  return Promise.all(cutIntoBlocks(batches, seqs).map((spans) => encodeSpanBlock(spans)));
+function encodeBlocks(batches: readonly SpanBatch[], seqs: readonly bigint[]): EncodedBlock[] {
+  return cutIntoBlocks(batches, seqs).map((spans) => encodeSpanBlock(spans));
 }
 
 const INSERT_RESOURCE = `INSERT INTO resources (id, bytes, attributes, attribute_strings) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`;
@@ -54,12 +55,10 @@ export class SpanWriter {
     for (const [id] of (await this.conn.query('SELECT id FROM scopes')).getRows()) this.knownScopes.add(id as bigint);
   }
 
-  /** `batch` with its seq, ready for `commitGroup`; a large batch starts encoding now. */
+  /** `batch` with its seq, ready for `commitGroup`; a large batch is encoded now. */
   prepare(batch: SpanBatch, seq: bigint): PreparedAppend {
     if (batch.length < ENCODE_ALONE_SPANS) return { batch, seq, blocks: undefined };
-    const blocks = encodeBlocks([batch], [seq]);
-    blocks.catch(() => undefined); // awaited by commitGroup; this only keeps an early failure from counting as unhandled
-    return { batch, seq, blocks };
+    return { batch, seq, blocks: encodeBlocks([batch], [seq]) };
   }
 
   /** Stores every prepared append, all in one transaction. */
@@ -67,8 +66,8 @@ export class SpanWriter {
     const batches = appends.map((a) => a.batch);
     const joined = appends.filter((a) => a.blocks === undefined);
     const blocks = [
-      ...(await Promise.all(appends.flatMap((a) => (a.blocks ? [a.blocks] : [])))).flat(),
-      ...(await encodeBlocks(joined.map((a) => a.batch), joined.map((a) => a.seq))),
+      ...appends.flatMap((a) => a.blocks ?? []),
+      ...encodeBlocks(joined.map((a) => a.batch), joined.map((a) => a.seq)),
     ];
     // Ids are spent even if the commit fails: a gap is harmless.
     const firstBlockId = this.nextBlockId;
@@ -105,11 +104,11 @@ export class SpanWriter {
     const straddling = (await this.conn.query('SELECT block_id, block FROM span_blocks WHERE min_start < $1 AND max_start >= $1', cutoff, [BIGINT])).getRows();
     const rewritten = [];
     for (const [, bytes] of straddling) {
-      const block = await SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
+      const block = SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
       const kept: number[] = [];
       for (let i = 0; i < block.length; i++) if (block.startTime(i) >= cutoffUnixNano) kept.push(i);
       deleted += block.length - kept.length;
-      rewritten.push(await encodeSpanBlock(block.select(kept)));
+      rewritten.push(encodeSpanBlock(block.select(kept)));
     }
     await this.conn.execute('DELETE FROM trace_blocks WHERE block_id IN (SELECT block_id FROM span_blocks WHERE min_start < $1)', cutoff, [BIGINT]);
     await this.conn.execute('DELETE FROM span_blocks WHERE min_start < $1', cutoff, [BIGINT]);

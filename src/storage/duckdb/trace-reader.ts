@@ -15,7 +15,7 @@ import type { BatchResource } from '../../model/span-batch.js';
 import type { SerialConnection } from './connection.js';
 import { decodeAttributes } from './attribute-codec.js';
 import { id64Hex, parseTraceId } from './id-codec.js';
-import { SpanBlock, type BlockSpan } from './span-blocks.js';
+import { SpanBlock, type BlockSpan } from './span-block-reader.js';
 
 export const BLOCKS_OF_TRACE = 'SELECT DISTINCT block_id FROM trace_blocks WHERE trace_id = $1';
 /** A join with the unnested list: DuckDB plans it as a hash join over the narrow `trace_blocks` columns. */
@@ -76,7 +76,7 @@ export class TraceReader {
       // row groups on a literal IN list (a bound list parameter would be a join, scanning every block).
       const ids = sorted.slice(from, from + BLOCKS_PER_FETCH).join(', ');
       for (const [bytes] of (await conn.query(`SELECT block FROM span_blocks WHERE block_id IN (${ids})`)).getRows()) {
-        const block = await SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
+        const block = SpanBlock.decompress((bytes as DuckDBBlobValue).bytes);
         for (let i = 0; i < block.length; i++) spans.get(block.traceId(i))?.push(block.span(i));
       }
     }
