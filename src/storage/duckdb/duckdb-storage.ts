@@ -197,6 +197,8 @@ class DuckDbStorage implements DuckDbStore {
         const deleted = await this.spanWriter.deleteSpansBefore(cutoffUnixNano);
         await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
         await rebuildServiceRollup(this.writer);
+        // Every minute's rollup rows are exact again: none needs rebuilding.
+        await this.writer.run('DELETE FROM rollup_dirty');
         await this.writer.execute(`DELETE FROM derivations d
           WHERE NOT EXISTS (SELECT 1 FROM trace_blocks t WHERE t.trace_id = d.trace_id)
             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);

@@ -250,7 +250,8 @@ describe('the rollup refresh timer', () => {
       await storage.replaceTraceCalls(lines);
       expected = await storage.serviceSummaries(window);
       expect(expected.length).toBeGreaterThan(5);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Many timer ticks (every 20 ms), with room for a loaded machine.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
     } finally {
       await storage.close();
     }

@@ -86,7 +86,6 @@ export function contributionsSql(scope: (alias: string) => string): string {
 /** Rebuilds the whole rollup from the stored calls (migration, retention). Call inside a transaction. */
 export async function rebuildServiceRollup(conn: SerialConnection): Promise<void> {
   await conn.run('DELETE FROM service_rollup');
-  if (await tableExists(conn, 'rollup_dirty')) await conn.run('DELETE FROM rollup_dirty');
   await conn.run(`INSERT INTO service_rollup SELECT * FROM (${contributionsSql(() => 'true')}) WHERE calls > 0`);
 }
 
@@ -131,10 +130,4 @@ export async function refreshDirtyBuckets(conn: SerialConnection, quietSinceMs: 
     await conn.execute('DELETE FROM rollup_dirty WHERE bucket IN (SELECT unnest($1::BIGINT[]))', list, types);
     return buckets.length;
   });
-}
-
-/** Migration 5 rebuilds the rollup before migration 7 creates `rollup_dirty`. */
-async function tableExists(conn: SerialConnection, table: string): Promise<boolean> {
-  const rows = (await conn.query("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $1", [table])).getRows();
-  return rows[0]?.[0] === 1n;
 }
