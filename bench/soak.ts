@@ -17,9 +17,14 @@
  *    acked spans/s, traces derived/s, 429s, the ingest queue and the assembler's live spans (from
  *    /metrics). Live spans that keep rising mean derivation is slower than ingest: the assembler
  *    then holds skeletons up to `limits.maxLiveSpans`, and RSS grows with them.
- * 5. Verdict over the samples after `--warmup-seconds` (DuckDB's buffer pool and the assembler
- *    fill first): the least-squares RSS slope in MiB/min and the change from the first to the last
- *    third. "grew" when the slope would add more than max(32 MiB, 5% of the mean) over the soak.
+ *    And the store's own memory (`tributary_store_memory_bytes`: DuckDB's buffer manager, which
+ *    keeps the table blocks it wrote cached until its `memory_limit` makes it evict them).
+ * 5. Verdict over the samples after `--warmup-seconds` (the assembler fills first), for RSS and for
+ *    RSS outside the store (RSS minus the store's memory): the least-squares slope in MiB/min and
+ *    the change from the first to the last third; "grew" when the slope would add more than
+ *    max(32 MiB, 5% of the mean) over the soak. The store's memory is bounded by its limit, not by
+ *    time: a buffer pool still filling towards it grows RSS in a soak shorter than the fill, so the
+ *    store's peak is reported against the limit and the verdict is on the memory outside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -197,19 +202,35 @@ async function calibrate(server: Server, templates: readonly Template[], nextSen
 interface Sample {
   readonly atSeconds: number;
   readonly rssMiB: number;
+  /** The store's memory (`tributary_store_memory_bytes`), 0 when the server reports none. */
+  readonly storeMiB: number;
 }
 
-function slopePerMinute(samples: readonly Sample[]): number {
+function slopePerMinute(samples: readonly Sample[], value: (s: Sample) => number): number {
   const n = samples.length;
   const meanT = samples.reduce((s, x) => s + x.atSeconds, 0) / n;
-  const meanR = samples.reduce((s, x) => s + x.rssMiB, 0) / n;
+  const meanR = samples.reduce((s, x) => s + value(x), 0) / n;
   let num = 0;
   let den = 0;
   for (const x of samples) {
-    num += (x.atSeconds - meanT) * (x.rssMiB - meanR);
+    num += (x.atSeconds - meanT) * (value(x) - meanR);
     den += (x.atSeconds - meanT) ** 2;
   }
   return den === 0 ? 0 : (num / den) * 60;
+}
+
+/** First-third and last-third means, slope and verdict of one memory measure over the steady samples. */
+function growth(what: string, steady: readonly Sample[], value: (s: Sample) => number): boolean {
+  const third = Math.max(1, Math.floor(steady.length / 3));
+  const first = mean(steady.slice(0, third).map(value));
+  const last = mean(steady.slice(-third).map(value));
+  const slope = slopePerMinute(steady, value);
+  const allowance = Math.max(32, mean(steady.map(value)) * 0.05);
+  const projected = slope * minutes;
+  console.log(`${what} after warm-up: first third ${first.toFixed(0)} MiB, last third ${last.toFixed(0)} MiB, ` +
+    `peak ${Math.max(...steady.map(value)).toFixed(0)} MiB; slope ${slope.toFixed(2)} MiB/min ` +
+    `(${projected.toFixed(0)} MiB over ${minutes} min, allowance ${allowance.toFixed(0)} MiB)`);
+  return projected > allowance;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -232,7 +253,7 @@ async function main(): Promise<void> {
       console.log(`soaking at ${Math.round(rate)} spans/s (--rate)`);
     }
     console.log(`${minutes} min, ${spansPerRequest}-span requests, sample every ${sampleSeconds} s, data in ${dataDir}`);
-    console.log('   t s  RSS MiB  heap MiB  acked spans/s  derived traces/s  429s  queue spans  live spans  in flight');
+    console.log('   t s  RSS MiB  store MiB  heap MiB  acked spans/s  derived traces/s  429s  queue spans  live spans  in flight');
 
     const counters: Counters = { ackedSpans: 0, throttled: 0, failed: 0, inFlight: 0 };
     const durationMs = minutes * 60_000;
@@ -254,14 +275,16 @@ async function main(): Promise<void> {
     })();
 
     const samples: Sample[] = [];
+    let storeLimitMiB = 0;
     let lastAcked = 0;
     let lastDerived = (await metric(server, ['tributary_traces_derived_total'])).get('tributary_traces_derived_total') ?? 0;
     let lastAt = started;
     while (performance.now() - started < durationMs) {
       await sleep(Math.min(sampleSeconds * 1000, durationMs - (performance.now() - started)));
       const now = performance.now();
-      const m = await metric(server, ['nodejs_heap_size_used_bytes', 'tributary_ingest_queue_spans', 'tributary_assembler_live_spans', 'tributary_traces_derived_total']);
-      const sample = { atSeconds: (now - started) / 1000, rssMiB: rssMiB(pid) };
+      const m = await metric(server, ['nodejs_heap_size_used_bytes', 'tributary_ingest_queue_spans', 'tributary_assembler_live_spans', 'tributary_traces_derived_total', 'tributary_store_memory_bytes', 'tributary_store_memory_limit_bytes']);
+      const sample = { atSeconds: (now - started) / 1000, rssMiB: rssMiB(pid), storeMiB: (m.get('tributary_store_memory_bytes') ?? 0) / 2 ** 20 };
+      storeLimitMiB = (m.get('tributary_store_memory_limit_bytes') ?? 0) / 2 ** 20;
       samples.push(sample);
       const ackedPerSecond = (counters.ackedSpans - lastAcked) / ((now - lastAt) / 1000);
       const derived = m.get('tributary_traces_derived_total') ?? 0;
@@ -272,6 +295,7 @@ async function main(): Promise<void> {
       console.log([
         sample.atSeconds.toFixed(0).padStart(6),
         sample.rssMiB.toFixed(0).padStart(8),
+        sample.storeMiB.toFixed(0).padStart(10),
         ((m.get('nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20).toFixed(0).padStart(9),
         ackedPerSecond.toFixed(0).padStart(14),
         derivedPerSecond.toFixed(0).padStart(17),
@@ -295,17 +319,18 @@ async function main(): Promise<void> {
       console.log(`verdict: too few samples after the ${warmupSeconds} s warm-up to judge growth`);
       return;
     }
-    const third = Math.max(1, Math.floor(steady.length / 3));
-    const first = mean(steady.slice(0, third).map((s) => s.rssMiB));
-    const last = mean(steady.slice(-third).map((s) => s.rssMiB));
-    const slope = slopePerMinute(steady);
-    const overall = mean(steady.map((s) => s.rssMiB));
-    const allowance = Math.max(32, overall * 0.05);
-    const projected = slope * minutes;
-    console.log(`RSS after warm-up: first third ${first.toFixed(0)} MiB, last third ${last.toFixed(0)} MiB, ` +
-      `peak ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(0)} MiB; slope ${slope.toFixed(2)} MiB/min ` +
-      `(${projected.toFixed(0)} MiB over ${minutes} min, allowance ${allowance.toFixed(0)} MiB)`);
-    console.log(`verdict: ${projected > allowance ? 'RSS GREW' : 'no growth'}`);
+    console.log(`peak RSS ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(0)} MiB over the whole soak`);
+    const rssGrew = growth('RSS', steady, (s) => s.rssMiB);
+    if (storeLimitMiB === 0) {
+      console.log(`verdict: ${rssGrew ? 'RSS GREW' : 'no growth'} (the store reports no memory of its own)`);
+      return;
+    }
+    growth('store memory', steady, (s) => s.storeMiB);
+    const storePeak = Math.max(...samples.map((s) => s.storeMiB));
+    console.log(`store memory peak ${storePeak.toFixed(0)} MiB of its ${storeLimitMiB.toFixed(0)} MiB limit`);
+    const outsideGrew = growth('RSS outside the store', steady, (s) => s.rssMiB - s.storeMiB);
+    console.log(`verdict: ${rssGrew ? 'RSS GREW' : 'RSS: no growth'}; ${outsideGrew ? 'outside the store: GREW' : 'outside the store: no growth'}; ` +
+      `store ${storePeak <= storeLimitMiB ? 'within' : 'OVER'} its limit`);
   } finally {
     server.child.kill('SIGTERM');
     if (server.child.exitCode === null) await new Promise((resolve) => server.child.once('exit', resolve));

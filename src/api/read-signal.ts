@@ -11,6 +11,7 @@ export function withReadSignal(storage: Storage, signal: AbortSignal): Storage {
   return {
     capabilities: storage.capabilities,
     close: () => storage.close(),
+    memoryUsage: () => storage.memoryUsage(),
     appendSpans: (batch) => storage.appendSpans(batch),
     deleteBefore: (cutoffUnixNano) => storage.deleteBefore(cutoffUnixNano),
     replaceTraceCalls: (entries) => storage.replaceTraceCalls(entries),

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreMemory } from '../storage/api/storage.js';
 
 /** Tributary's own Prometheus metrics, one registry per server so tests can run several. */
 export class Metrics {
@@ -84,8 +85,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Where the store gauges read from: set by `observeStore` once the store is open. */
+  private storeMemory: (() => Promise<StoreMemory | null>) | undefined;
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    // Read at scrape time; absent for stores that keep no memory in this process.
+    const read = async (): Promise<StoreMemory | null> => (await this.storeMemory?.().catch(() => null)) ?? null;
+    new Gauge({
+      name: 'tributary_store_memory_bytes',
+      help: "Memory the store holds in this process outside JavaScript heaps (DuckDB's buffer manager: cached blocks, uncheckpointed data, indexes).",
+      registers: [this.registry],
+      async collect() {
+        const memory = await read();
+        if (memory === null) this.reset();
+        else this.set(memory.usedBytes);
+      },
+    });
+    new Gauge({
+      name: 'tributary_store_memory_limit_bytes',
+      help: "The store's memory limit in this process (DuckDB memory_limit, as DuckDB reports it).",
+      registers: [this.registry],
+      async collect() {
+        const memory = await read();
+        if (memory === null || !Number.isFinite(memory.limitBytes)) this.reset();
+        else this.set(memory.limitBytes);
+      },
+    });
+  }
+
+  /** Reports the store's memory (`Storage.memoryUsage`) at every scrape. */
+  observeStore(memoryUsage: () => Promise<StoreMemory | null>): void {
+    this.storeMemory = memoryUsage;
   }
 
   text(): Promise<string> {

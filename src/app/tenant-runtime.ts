@@ -69,6 +69,7 @@ export async function openTenantRuntime(
     throw error;
   }
   const pipeline = new IngestPipeline(storage, assembler, config.limits, metrics, log);
+  metrics.observeStore(() => storage.memoryUsage());
   let stopping: Promise<void> | undefined;
   return {
     tenant,

@@ -114,6 +114,12 @@ describe('OTLP ingest with the real OpenTelemetry SDK exporters', () => {
     expect(metrics).toMatch(/tributary_spans_accepted_total\{transport="grpc"\} \d+/);
     expect(metrics).toContain('tributary_ingest_queue_spans');
     expect(metrics).toContain('tributary_commit_latency_seconds_bucket');
+    // The embedded store's buffer memory and its limit: DuckDB's memory_limit, 2GB unless
+    // configured, which DuckDB reports rounded ("1.8 GiB").
+    expect(Number(/^tributary_store_memory_bytes (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    const limit = Number(/^tributary_store_memory_limit_bytes (\S+)$/m.exec(metrics)?.[1]);
+    expect(limit).toBeGreaterThan(1.85e9);
+    expect(limit).toBeLessThan(2.05e9);
   });
 });
 

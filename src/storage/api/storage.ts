@@ -16,8 +16,22 @@ export type { ReadOptions } from './read-options.js';
  */
 export interface Storage extends SpanWriter, CallWriter, TraceReader, CallReader, CallAnalytics {
   readonly capabilities: StorageCapabilities;
+  /**
+   * The memory the store holds in this process outside JavaScript heaps: DuckDB's buffer manager
+   * (cached table blocks, data not yet checkpointed, indexes), which its `memory_limit` bounds.
+   * Null when the backend keeps no such memory here (the memory backend's data lives in the
+   * JavaScript heap; ClickHouse runs in its own server). For /metrics and the soak benchmark.
+   */
+  memoryUsage(): Promise<StoreMemory | null>;
   /** Flushes and releases everything; later calls reject. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface StoreMemory {
+  /** Bytes in use now. */
+  readonly usedBytes: number;
+  /** The most the store lets itself use (its configured limit). */
+  readonly limitBytes: number;
 }
 
 export interface StorageCapabilities {

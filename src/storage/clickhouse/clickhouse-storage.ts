@@ -291,6 +291,11 @@ class ClickHouseStorage implements Storage {
     return this.guard('listResources', () => this.readSignal.run(options?.signal, () => this.analytics.listResources()));
   }
 
+  /** Null: ClickHouse keeps its memory in its own server process (`Storage.memoryUsage`). */
+  memoryUsage(): Promise<null> {
+    return this.guard('memoryUsage', async () => null);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.writes.close();

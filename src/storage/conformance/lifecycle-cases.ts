@@ -20,6 +20,7 @@ const EVERY_METHOD: ReadonlyArray<[string, (s: Storage) => Promise<unknown>]> = 
   ['setDerivedWatermark', (s) => s.setDerivedWatermark(1n)],
   ['getTrace', (s) => s.getTrace(traceIdHex(1))],
   ['getTraceCalls', (s) => s.getTraceCalls(traceIdHex(1))],
+  ['memoryUsage', (s) => s.memoryUsage()],
 ];
 
 export function lifecycleCases(store: StoreHandle): void {
@@ -84,6 +85,15 @@ export function lifecycleCases(store: StoreHandle): void {
     it('declares its capabilities', () => {
       expect(store.storage.capabilities.backend).toMatch(/\S/);
       expect(store.storage.capabilities.persistent).toBe(store.canReopen);
+    });
+
+    it('reports the memory it holds in this process within its limit, or null when it holds none here', async () => {
+      await store.storage.appendSpans(spanBatch([{ traceId: traceIdHex(1), spanId: spanIdHex(1) }]));
+      const memory = await store.storage.memoryUsage();
+      if (memory === null) return;
+      expect(memory.usedBytes).toBeGreaterThan(0);
+      expect(Number.isFinite(memory.limitBytes)).toBe(true);
+      expect(memory.usedBytes).toBeLessThanOrEqual(memory.limitBytes);
     });
 
     it('closes idempotently; every later call rejects with a StorageError', async () => {

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { BIGINT, LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
-import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoredTrace, TraceCalls } from '../api/storage.js';
+import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoreMemory, StoredTrace, TraceCalls } from '../api/storage.js';
 import type {
   BacktraceDetails,
   BacktraceGroup,
@@ -83,6 +83,8 @@ export interface DuckDbStore extends Storage {
    * 0: every marked minute) now, instead of waiting for the timer. Resolves with how many minutes.
    */
   refreshServiceRollup(quietMs?: number): Promise<number>;
+  /** Never null: DuckDB's buffer manager lives in this process. */
+  memoryUsage(): Promise<StoreMemory>;
 }
 
 export const DATABASE_FILE = 'tributary.duckdb';
@@ -328,6 +330,14 @@ class DuckDbStorage implements DuckDbStore {
     return this.readSignal.run(options?.signal, () => this.analytics.listResources());
   }
 
+  memoryUsage(): Promise<StoreMemory> {
+    return this.read('memoryUsage', async (conn) => {
+      const rows = (await conn.query(`SELECT (SELECT sum(memory_usage_bytes) FROM duckdb_memory()), current_setting('memory_limit')`)).getRows();
+      const [used, limit] = rows[0]!;
+      return { usedBytes: Number(used ?? 0), limitBytes: parseByteSize(String(limit)) };
+    });
+  }
+
   close(): Promise<void> {
     clearInterval(this.rollupTimer);
     this.closing ??= (async () => {
@@ -378,4 +388,15 @@ class DuckDbStorage implements DuckDbStore {
 /** `afterSeq` as a UBIGINT parameter: below 0 means "every append". */
 function clampSeq(seq: bigint): bigint {
   return seq < 0n ? 0n : seq;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  bytes: 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40,
+};
+
+/** A size as DuckDB prints a setting ("1.8 GiB", "512.0 MiB", "0 bytes"), in bytes; NaN if not one. */
+export function parseByteSize(text: string): number {
+  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$/.exec(text);
+  const unit = match ? BYTE_UNITS[match[2]!] : undefined;
+  return match && unit !== undefined ? Math.round(Number(match[1]) * unit) : Number.NaN;
 }

@@ -222,6 +222,12 @@ class MemoryStorage implements Storage {
     return out;
   }
 
+  /** Null: everything this backend stores is in the JavaScript heap (`Storage.memoryUsage`). */
+  async memoryUsage(): Promise<null> {
+    this.checkOpen();
+    return null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

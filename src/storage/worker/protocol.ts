@@ -43,6 +43,7 @@ const FORWARDED: { readonly [K in ForwardedMethod]: true } = {
   findTraces: true,
   serviceKinds: true,
   listResources: true,
+  memoryUsage: true,
 };
 
 export const FORWARDED_METHODS = Object.keys(FORWARDED) as readonly ForwardedMethod[];
