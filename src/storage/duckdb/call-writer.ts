@@ -5,6 +5,9 @@
  * inserts them through the staging table (`call-staging.ts`), upserts their derivations and marks
  * the minutes of the deleted and inserted calls for the services rollup (`service-rollup.ts`).
  * Path keys are remembered only after the commit.
+ *
+ * Invariant the readers rely on: every call row of a trace carries the `derived_seq` of the
+ * trace's `derivations` row. The delete finds old calls by it, before the upsert changes it.
  */
 import { LIST, UBIGINT, UHUGEINT, VARCHAR, listValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
@@ -22,8 +25,12 @@ const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq)
 SELECT q.trace_id, q.derived_seq FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq) AS q
 ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq`;
 
-const DELETE_CALLS = `DELETE FROM calls USING (SELECT unnest($1::UHUGEINT[]) AS trace_id) AS q
-WHERE calls.trace_id = q.trace_id RETURNING calls.start_time_ns`;
+// A trace's calls all carry its derivation's seq (schema.ts, version 8): matching on it too lets
+// DuckDB skip the row groups whose `derived_seq` range holds none of the old seqs.
+const DELETE_CALLS = `DELETE FROM calls USING (
+  SELECT d.trace_id, d.derived_seq FROM derivations d JOIN (SELECT unnest($1::UHUGEINT[]) AS trace_id) q ON d.trace_id = q.trace_id
+) AS o
+WHERE calls.trace_id = o.trace_id AND calls.derived_seq = o.derived_seq RETURNING calls.start_time_ns`;
 
 interface PreparedEntry {
   readonly traceId: bigint;

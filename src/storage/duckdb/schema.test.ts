@@ -58,6 +58,9 @@ async function writeVersion1Store(entries: readonly TraceCalls[]): Promise<void>
     const chunk = DuckDBDataChunk.create(VERSION_1_CALL_TYPES, rows.length);
     VERSION_1_CALL_TYPES.forEach((_, column) => chunk.setColumnValues(column, rows.map((row) => row[column]!)));
     await conn.transaction(() => conn.appendChunks('calls', [chunk]));
+    // Only the first trace has a derivations row, and with another seq than its calls carry:
+    // version 8 relies on calls carrying their derivation's seq, and its migration makes it so.
+    await conn.run(`INSERT INTO derivations VALUES (${parseTraceId(entries[0]!.traceId)}, 5)`);
   });
 }
 
@@ -105,6 +108,9 @@ describe('schema migrations', () => {
       expect(await scalar(UNKEYED)).toBe(0n);
       expect(await scalar('SELECT count(*) FROM call_paths')).toBe(BigInt(distinctPathCount(old)));
       expect(await scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'calls' AND column_name IN ('path_kinds', 'path_names', 'path_requests')`)).toBe(0n);
+      expect(await scalar(`SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'calls'`)).toBe(0n);
+      expect(await scalar(`SELECT count(*) FROM calls c JOIN derivations d ON d.trace_id = c.trace_id WHERE c.derived_seq = d.derived_seq`))
+        .toBe(BigInt(old.reduce((n, e) => n + e.calls.length, 0)));
     });
   });
 

@@ -42,6 +42,14 @@
  * the inserts. Existing spans are converted block by block (`blocks-migration.ts`).
  * Version 7 adds `rollup_dirty`: the call writer no longer keeps `service_rollup` in its
  * transaction, it marks the minutes it touched, which are rebuilt once quiet (`service-rollup.ts`).
+ * Version 8 drops `calls_trace_id`, the ART index with an entry per call. DuckDB's automatic
+ * checkpoint writes every ART index whole (duckdb/duckdb#24848), so that index made each
+ * checkpoint, which blocks every commit, longer in proportion to all calls ever stored: 1–2.5 s
+ * and up to 9.4 s stalls of OTLP acks within 5 minutes of ~36K spans/s (`bench:soak`). A trace's
+ * calls are found instead by `(trace_id, derived_seq)`: every call row carries the `derived_seq`
+ * its trace's `derivations` row holds (the writer replaces both in one transaction), and calls are
+ * appended in derivation order, so the zone maps of `derived_seq` confine the scan to a few row
+ * groups (`call-writer.ts`, `getTraceCalls`).
  */
 import { StorageError } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
@@ -202,6 +210,17 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: 'rollup_dirty: the call writer marks minutes, the store rebuilds their rollup rows later',
     statements: [ROLLUP_DIRTY_DDL],
+  },
+  {
+    version: 8,
+    description: 'calls without the trace id index: a trace is found by its derivation seq and zone maps',
+    statements: [
+      'DROP INDEX calls_trace_id',
+      // The invariant the readers now rely on, made to hold for whatever an older store holds
+      // (both statements change nothing in a store its own writer kept).
+      `INSERT INTO derivations (trace_id, derived_seq) SELECT trace_id, max(derived_seq) FROM calls GROUP BY trace_id ON CONFLICT DO NOTHING`,
+      `UPDATE calls SET derived_seq = d.derived_seq FROM derivations d WHERE calls.trace_id = d.trace_id AND calls.derived_seq <> d.derived_seq`,
+    ],
   },
 ];
 

@@ -174,6 +174,7 @@ describe('the services list from the rollup', () => {
       await conn.run('DROP TABLE rollup_dirty');
       await conn.run('DROP TABLE span_blocks');
       await conn.run('DROP TABLE trace_blocks');
+      await conn.run('CREATE INDEX calls_trace_id ON calls (trace_id)');
       for (const statement of MIGRATIONS[0]!.statements.slice(0, 2)) await conn.run(statement);
       await conn.execute('DELETE FROM schema_version WHERE version >= $1', [version[0]![0]!]);
     } finally {
