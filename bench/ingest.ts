@@ -30,6 +30,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { MALLOC_ENV } from '../src/app/malloc-tuning.js';
 import { startBenchClickHouse } from './clickhouse-server.js';
 import type { ClientInput, ClientMessage, ClientResult, Transport } from './ingest-client.js';
 import { numberFlag, percentile, round, stringFlag, writePartResult, type Measure } from './result.js';
@@ -74,7 +75,8 @@ async function startTarget(sink: boolean, dataDir: string, storageArgs: readonly
   const args = sink
     ? [path.join(here, 'ingest-sink.ts')]
     : [path.join(here, 'serve-source.ts'), 'serve', '--data', dataDir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', ...storageArgs];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Tributary starts with the environment `npm start` gives it (src/app/malloc-tuning.ts).
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...MALLOC_ENV } });
   const ready = await new Promise<{ apiPort?: number; otlpHttpPort: number; otlpGrpcPort?: number }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) resolve(JSON.parse(line) as { apiPort?: number; otlpHttpPort: number; otlpGrpcPort?: number });

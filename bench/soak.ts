@@ -7,7 +7,7 @@
  *                         [--spans-per-request 1000] [--sample-seconds 10] [--warmup-seconds 60] [--keep-data]
  *
  * 1. Starts the built CLI (`bin/tributary.js serve`, default settings: 10 s settle window, default
- *    limits) on a fresh data directory.
+ *    limits) on a fresh data directory, with the environment `npm start` gives it (`MALLOC_ENV`).
  * 2. Without `--rate`: measures max ingest first — 4 closed-loop keep-alive senders for
  *    `--calibrate-seconds` — and drives `--fraction` of it.
  * 3. Sends at that rate, open loop (a request is started every 1/rate s whatever the answers, as
@@ -32,6 +32,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { MALLOC_ENV } from '../src/app/malloc-tuning.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
 import type { OtlpTraceRequest } from '../src/model/otlp.js';
 import { makeTraceRequest } from './payloads.js';
@@ -117,7 +118,7 @@ interface Server {
 async function startServer(dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, [
     path.join(repo, 'bin/tributary.js'), 'serve', '--data', dataDir, '--port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0',
-  ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...MALLOC_ENV } });
   const ready = await new Promise<{ apiPort: number; otlpHttpPort: number }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) resolve(JSON.parse(line) as { apiPort: number; otlpHttpPort: number });

@@ -1,3 +1,4 @@
+import { mallocNotice } from '../app/malloc-tuning.js';
 import { startTributary } from '../app/tributary.js';
 import type { ConfigOverrides } from '../config/load.js';
 import { loadConfigOrExplain } from './config-flags.js';
@@ -7,6 +8,8 @@ export async function serveCommand(flags: ConfigOverrides & { config?: string })
   const config = loadConfigOrExplain(flags);
   if (!config) return 2;
   const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+  const notice = mallocNotice(process.env, process.platform, config.storage);
+  if (notice !== undefined) log(notice);
   const running = await startTributary(config, log);
   log(
     `tributary ready: UI and API http://${config.host}:${running.apiPort}  ` +

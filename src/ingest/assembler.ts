@@ -32,6 +32,14 @@ interface LiveTrace {
 /** Settled traces processed per store round trip. */
 const SETTLE_CHUNK = 2_000;
 
+/**
+ * Trace ids `derivedHere` holds before it starts over. A later span of a trace it forgot costs one
+ * `derivedTraces` lookup, which every new trace's settle pays anyway. 100K ids are ~10 MB of heap
+ * and half a minute of derivations at 36K spans/s; the 1M it held before was ~100 MB, a
+ * sawtooth of RSS over 5 minutes in `bench:soak`.
+ */
+const REMEMBERED_DERIVATIONS = 100_000;
+
 /** Settle chunk during a bounded stop: the deadline is checked between chunks. */
 const STOP_CHUNK = 250;
 
@@ -263,7 +271,7 @@ export class Assembler {
 
   /** The set only saves a store round trip; keeping it bounded matters more than keeping it whole. */
   private trimDerivedHere(): void {
-    if (this.derivedHere.size > 1_000_000) this.derivedHere.clear();
+    if (this.derivedHere.size > REMEMBERED_DERIVATIONS) this.derivedHere.clear();
   }
 }
 
