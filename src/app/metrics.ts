@@ -91,27 +91,26 @@ export class Metrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
     // Read at scrape time; absent for stores that keep no memory in this process.
-    const read = async (): Promise<StoreMemory | null> => (await this.storeMemory?.().catch(() => null)) ?? null;
-    new Gauge({
-      name: 'tributary_store_memory_bytes',
-      help: "Memory the store holds in this process outside JavaScript heaps (DuckDB's buffer manager: cached blocks, uncheckpointed data, indexes).",
-      registers: [this.registry],
-      async collect() {
-        const memory = await read();
-        if (memory === null) this.reset();
-        else this.set(memory.usedBytes);
-      },
-    });
-    new Gauge({
-      name: 'tributary_store_memory_limit_bytes',
-      help: "The store's memory limit in this process (DuckDB memory_limit, as DuckDB reports it).",
-      registers: [this.registry],
-      async collect() {
-        const memory = await read();
-        if (memory === null || !Number.isFinite(memory.limitBytes)) this.reset();
-        else this.set(memory.limitBytes);
-      },
-    });
+    const storeGauge = (name: string, help: string, value: (memory: StoreMemory) => number): void => {
+      const read = (): Promise<StoreMemory | null> => this.storeMemory?.().catch(() => null) ?? Promise.resolve(null);
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const memory = await read();
+          const measured = memory === null ? Number.NaN : value(memory);
+          if (Number.isFinite(measured)) this.set(measured);
+          else this.reset();
+        },
+      });
+    };
+    storeGauge(
+      'tributary_store_memory_bytes',
+      "Memory the store holds in this process outside JavaScript heaps (DuckDB's buffer manager: cached blocks, uncheckpointed data, indexes).",
+      (memory) => memory.usedBytes,
+    );
+    storeGauge('tributary_store_memory_limit_bytes', "The store's memory limit in this process (DuckDB memory_limit, as DuckDB reports it).", (memory) => memory.limitBytes);
   }
 
   /** Reports the store's memory (`Storage.memoryUsage`) at every scrape. */

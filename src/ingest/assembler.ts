@@ -35,8 +35,8 @@ const SETTLE_CHUNK = 2_000;
 /**
  * Trace ids `derivedHere` holds before it starts over. A later span of a trace it forgot costs one
  * `derivedTraces` lookup, which every new trace's settle pays anyway. 100K ids are ~10 MB of heap
- * and half a minute of derivations at 36K spans/s; the 1M it held before was ~100 MB, a
- * sawtooth of RSS over 5 minutes in `bench:soak`.
+ * and half a minute of derivations at 36K spans/s; the 1M it held before were an estimated
+ * ~100 MB (32-character ids), filled and dropped every ~5 minutes in `bench:soak`.
  */
 const REMEMBERED_DERIVATIONS = 100_000;
 

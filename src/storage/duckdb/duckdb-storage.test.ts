@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../api/storage.js';
 import { spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
 import { storageConformance } from '../conformance/suite.js';
-import { DATABASE_FILE, openDuckDbStorage, parseByteSize } from './duckdb-storage.js';
+import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
 import { MIGRATIONS } from './schema.js';
 import { BLOCKS_OF_TRACE } from './trace-reader.js';
 
@@ -39,15 +39,6 @@ describe('duckdb specifics', () => {
     // DuckDB prints the limit rounded to a tenth of its unit: 300MB is "286.1 MiB".
     expect(memory.limitBytes).toBe(Math.round(286.1 * 2 ** 20));
     expect(memory.usedBytes).toBeGreaterThan(0);
-  });
-
-  it('reads sizes as DuckDB prints them', () => {
-    expect(parseByteSize('1.8 GiB')).toBe(Math.round(1.8 * 2 ** 30));
-    expect(parseByteSize('512.0 MiB')).toBe(512 * 2 ** 20);
-    expect(parseByteSize('976.5 KiB')).toBe(999_936);
-    expect(parseByteSize('0 bytes')).toBe(0);
-    expect(parseByteSize('2GB')).toBe(2e9);
-    for (const bad of ['', 'lots', '1.8 parsecs', '-1 GiB', '80%']) expect(parseByteSize(bad)).toBeNaN();
   });
 
   it('creates the data directory and keeps everything in one tributary.duckdb file', async () => {
