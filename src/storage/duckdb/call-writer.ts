@@ -15,7 +15,7 @@ import type { TraceCalls } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
 import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, StagedCalls } from './call-staging.js';
 import { parseTraceId } from './id-codec.js';
-import { markDirty } from './analytics/service-rollup.js';
+import { markDirty } from './analytics/rollup-minutes.js';
 import { callPathLists, type PathKeys, type PathLists } from './path-keys.js';
 
 // Lists of ids are bound as one LIST parameter and unnested in a subquery. Measured with 500

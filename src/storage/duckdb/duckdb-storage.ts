@@ -41,7 +41,10 @@ import { DuckDbAnalytics } from './analytics/analytics.js';
 import { SerialConnection, asStorageError } from './connection.js';
 import { CALL_SELECT_COLUMNS, CALL_SELECT_FROM, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
-import { rebuildServiceRollup, refreshDirtyBuckets } from './analytics/service-rollup.js';
+import { refreshDirtyBuckets } from './analytics/rollup-refresh.js';
+import { BUCKET_NANOS, bucketOf, bucketSql, markDirty } from './analytics/rollup-minutes.js';
+import { rebuildServiceRollup } from './analytics/service-rollup.js';
+import { FLOW_EXACT_LIMIT } from './analytics/flow.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { useInterruptible } from './interruptible.js';
 import { parseTraceId, traceIdHex } from './id-codec.js';
@@ -75,6 +78,12 @@ export interface DuckDbStorageOptions {
    * the services list computes those minutes from the calls: exact, slower for a long window.
    */
   readonly rollupRefresh?: { readonly intervalMs: number; readonly quietMs: number };
+  /**
+   * A flow with more focal calls than this is read from the flow rollup, with percentiles within
+   * 0.78% (`analytics/flow.ts`, ADR 0007); up to it, from the calls, exact. Default
+   * `FLOW_EXACT_LIMIT` (20,000); tests set 0 to hold the rollup to the oracle.
+   */
+  readonly flowExactLimit?: number;
 }
 
 /** The DuckDB store: `Storage`, plus its own maintenance. */
@@ -123,7 +132,7 @@ export async function openDuckDbStorage(options: DuckDbStorageOptions): Promise<
     await spanWriter.load();
     const lastSeq = await readLastSeq(writer);
     openFiles.add(file);
-    const store = new DuckDbStorage(file, instance, writer, callWriter, connections.slice(2), spanWriter, lastSeq);
+    const store = new DuckDbStorage(file, instance, writer, callWriter, connections.slice(2), spanWriter, lastSeq, options.flowExactLimit ?? FLOW_EXACT_LIMIT);
     store.startRollupRefresh(options.rollupRefresh ?? DEFAULT_ROLLUP_REFRESH);
     return store;
   } catch (cause: unknown) {
@@ -149,10 +158,7 @@ class DuckDbStorage implements DuckDbStore {
   private readonly pathKeys = new PathKeys();
   /** The signal of the analytics read being started: `DuckDbAnalytics` calls `read` synchronously within `run`. */
   private readonly readSignal = new AsyncLocalStorage<AbortSignal | undefined>();
-  private readonly analytics = new DuckDbAnalytics(
-    (what, fn) => this.read(what, fn, this.readSignal.getStore()),
-    (conn, traceIds) => this.traceReader.readMany(conn, traceIds),
-  );
+  private readonly analytics: DuckDbAnalytics;
 
   constructor(
     private readonly file: string,
@@ -170,7 +176,13 @@ class DuckDbStorage implements DuckDbStore {
     private readonly readers: readonly SerialConnection[],
     private readonly spanWriter: SpanWriter,
     private lastSeq: bigint,
+    flowExactLimit: number,
   ) {
+    this.analytics = new DuckDbAnalytics(
+      (what, fn) => this.read(what, fn, this.readSignal.getStore()),
+      (conn, traceIds) => this.traceReader.readMany(conn, traceIds),
+      flowExactLimit,
+    );
     this.writes = new GroupCommitQueue((appends) => this.commitSpans(appends), {
       weight: (append) => append.batch.length,
       maxGroupWeight: MAX_GROUP_SPANS,
@@ -198,10 +210,20 @@ class DuckDbStorage implements DuckDbStore {
       this.callWriter.use(() => this.writer.transaction(async () => {
         await this.writer.execute(SET_META, ['seq_floor', String(this.lastSeq)]);
         const deleted = await this.spanWriter.deleteSpansBefore(cutoffUnixNano);
+        // Flow rollup rows are per minute of a focal call, and count the calls below it: the
+        // minutes of focal calls that keep their place but lose calls below them (a callee
+        // starting before the cutoff, its caller after) must be rebuilt, as must the cutoff's own.
+        const cut = (await this.writer.query(`SELECT DISTINCT ${bucketSql('r.start_time_ns')} FROM calls r
+          WHERE r.start_time_ns >= $1 AND EXISTS (SELECT 1 FROM calls o WHERE o.trace_id = r.trace_id AND o.start_time_ns < $1)`, [cutoffUnixNano], [BIGINT])).getRows();
         await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
         await rebuildServiceRollup(this.writer);
-        // Every minute's rollup rows are exact again: none needs rebuilding.
-        await this.writer.run('DELETE FROM rollup_dirty');
+        const cutoffBucket = bucketOf(cutoffUnixNano);
+        await this.writer.execute('DELETE FROM flow_rollup WHERE bucket < $1', [cutoffBucket], [BIGINT]);
+        await this.writer.execute('DELETE FROM flow_histogram WHERE bucket < $1', [cutoffBucket], [BIGINT]);
+        // Minutes before the cutoff have no calls left and both rollups hold none of them; the
+        // rest stay marked (the services rollup is exact for them now, the flow rollup may not be).
+        await this.writer.execute('DELETE FROM rollup_dirty WHERE bucket < $1', [cutoffBucket], [BIGINT]);
+        await markDirty(this.writer, [cutoffUnixNano, ...cut.map(([bucket]) => (bucket as bigint) * BUCKET_NANOS)], Date.now());
         await this.writer.execute(`DELETE FROM derivations d
           WHERE NOT EXISTS (SELECT 1 FROM trace_blocks t WHERE t.trace_id = d.trace_id)
             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);

@@ -25,13 +25,12 @@ import { backtraceGroupsFromRows, backtraceGroupsSql } from './backtrace.js';
 import { backtraceDetailsFromRows, backtraceDetailsSql } from './details.js';
 import { checkBuckets, failuresFromRows, failuresSql } from './failures.js';
 import { runFlowGroups } from './flow.js';
+import { DIRTY_BUCKETS } from './rollup-minutes.js';
 import { serviceNeighbourhoodFromRows, serviceNeighbourhoodSql } from './neighbourhood.js';
 import { LIST_RESOURCES_SQL, resourcesFromRows, serviceKindsFromRows, serviceKindsSql, serviceSummariesFromRows, serviceSummariesSql } from './services.js';
 import { SqlParams } from './sql-params.js';
 import { runStatement } from './statement.js';
 import { findTracesFromRows, findTracesSql, withExactCounts } from './traces.js';
-
-const DIRTY_BUCKETS = 'SELECT DISTINCT bucket FROM rollup_dirty';
 
 /** Runs `fn` on a reader connection, turning failures into `StorageError`s named after `what`. */
 export type ReadRunner = <T>(what: string, fn: (conn: SerialConnection) => Promise<T>) => Promise<T>;
@@ -43,6 +42,8 @@ export class DuckDbAnalytics implements CallAnalytics {
   constructor(
     private readonly read: ReadRunner,
     private readonly readTraces: TracesReader,
+    /** Past this many focal calls a flow is read from the flow rollup (`flow.ts`). */
+    private readonly flowExactLimit: number,
   ) {}
 
   backtraceGroups(filter: FocalFilter): Promise<BacktraceGroup[]> {
@@ -56,7 +57,7 @@ export class DuckDbAnalytics implements CallAnalytics {
   }
 
   flowGroups(filter: FocalFilter): Promise<FlowGroup[]> {
-    return this.read('flowGroups', (conn) => runFlowGroups(conn, filter));
+    return this.read('flowGroups', (conn) => runFlowGroups(conn, filter, this.flowExactLimit));
   }
 
   serviceSummaries(range: TimeRange, zone?: ZoneFilter): Promise<ServiceSummary[]> {

@@ -16,14 +16,17 @@
  * The pairs are found through the dictionary, so they rely on its invariant (path-keys.ts: every
  * call's key has its row).
  */
-import type { DuckDBListValue } from '@duckdb/node-api';
+import { BIGINT, LIST, listValue, type DuckDBListValue } from '@duckdb/node-api';
 import type { ServiceKind } from '../../../model/service.js';
 import type { FlowGroup, FocalFilter, ServiceRef } from '../../api/call-queries.js';
+import { histogramPercentile } from './duration-buckets.js';
+import { contributionsSql } from './flow-rollup.js';
 import { focalCte } from './focal-sql.js';
 import { percentilesSql } from './percentiles.js';
 import { nanosToMs, toNumber, toText } from './rows.js';
 import { splitSections, unionSql, type SectionColumns } from './sections.js';
-import { SqlParams } from './sql-params.js';
+import { BUCKET_NANOS, bucketOf, bucketSql, DIRTY_BUCKETS } from './rollup-minutes.js';
+import { clampNanos, SqlParams, windowSql } from './sql-params.js';
 import { runStatement, type Rows, type Statement } from './statement.js';
 import type { SerialConnection } from '../connection.js';
 
@@ -114,11 +117,114 @@ export function focalCountSql(filter: FocalFilter): Statement {
   return { sql: `WITH ${focalCte(params, filter, 'c.call_id')}\nSELECT count(*) FROM focal`, params };
 }
 
-/** The flow groups of `filter`: counts the focal calls, then runs the flow statement sized by that count. */
-export async function runFlowGroups(conn: SerialConnection, filter: FocalFilter): Promise<FlowGroup[]> {
+/**
+ * Up to this many focal calls, a flow is computed from the calls themselves, with exact
+ * percentiles; above it, from the flow rollup (`flow-rollup.ts`), whose counts are exact and whose
+ * percentiles are the midpoints of duration buckets, within 0.78% (ADR 0007). At this size the
+ * exact statement takes about as long as the rollup's (~10 ms on this project's machine).
+ */
+export const FLOW_EXACT_LIMIT = 20_000;
+
+/**
+ * The flow groups of `filter`: counts the focal calls, then runs the exact statement sized by that
+ * count, or, past `exactLimit` focal calls and without a chain (the rollup keeps no chains), reads
+ * the rollup.
+ */
+export async function runFlowGroups(conn: SerialConnection, filter: FocalFilter, exactLimit = FLOW_EXACT_LIMIT): Promise<FlowGroup[]> {
   const counted = await runStatement(conn, focalCountSql(filter));
   const focalCalls = toNumber(counted[0]?.[0]);
-  return flowGroupsFromRows(await runStatement(conn, flowGroupsSql(filter, focalCalls)));
+  if (focalCalls <= exactLimit || (filter.chain !== undefined && filter.chain.length > 0)) {
+    return flowGroupsFromRows(await runStatement(conn, flowGroupsSql(filter, focalCalls)));
+  }
+  // One transaction: the dirty minutes and the rollup rows come from the same snapshot.
+  return conn.transaction(async () => {
+    const dirty = (await conn.query(DIRTY_BUCKETS)).getRows().map(([bucket]) => bucket as bigint);
+    return flowGroupsFromRollupRows(await runStatement(conn, flowRollupSql(filter, dirty)));
+  });
+}
+
+/**
+ * The flow of `filter` (no chain) from the rollup: node and histogram rows of its slices for the
+ * whole clean minutes inside the window, and the same rows computed from the calls
+ * (`contributionsSql`) for the focal calls in the window's partial minutes and in minutes whose
+ * rollup rows are not rebuilt yet (`dirtyBuckets`). Rows are per slice; `flowGroupsFromRollupRows`
+ * adds up the slices of one path (one per focal request name).
+ */
+export function flowRollupSql(filter: FocalFilter, dirtyBuckets: readonly bigint[]): Statement {
+  const params = new SqlParams();
+  const kind = params.text(filter.service.kind);
+  const name = params.text(filter.service.name);
+  const request = filter.request === undefined ? undefined : params.text(filter.request);
+  const from = clampNanos(filter.fromUnixNano);
+  const to = clampNanos(filter.toUnixNano);
+  // Whole minutes [firstBucket, endBucket) lie inside [from, to); the rest of the window is its edges.
+  const firstBucket = -bucketOf(-from);
+  const endBucket = bucketOf(to);
+  const parts: string[] = [];
+  // The focal calls read from `calls`: the whole window, or its edges and dirty minutes.
+  let fromCalls: string[] = [];
+  if (firstBucket < endBucket) {
+    const dirty = [...new Set(dirtyBuckets.filter((b) => b >= firstBucket && b < endBucket))];
+    const dirtyList = dirty.length > 0 ? params.add(listValue(dirty), LIST(BIGINT)) : '';
+    const buckets = `bucket >= ${params.add(firstBucket, BIGINT)} AND bucket < ${params.add(endBucket, BIGINT)}${dirty.length > 0 ? ` AND bucket NOT IN (SELECT unnest(${dirtyList}))` : ''}`;
+    const ofSlices = 'slice_id IN (SELECT slice_id FROM focal_slices)';
+    parts.push(`SELECT s.path_kinds, s.path_names, NULL::INTEGER, r.calls, r.requests, r.failed, r.total_ns
+  FROM (SELECT slice_id, sum(calls) AS calls, sum(requests) AS requests, sum(failed) AS failed, sum(total_ns) AS total_ns
+    FROM flow_rollup WHERE ${buckets} AND ${ofSlices} GROUP BY slice_id) r JOIN focal_slices s USING (slice_id)`);
+    parts.push(`SELECT s.path_kinds, s.path_names, h.duration_bucket, h.n, NULL, NULL, NULL
+  FROM (SELECT slice_id, duration_bucket, sum(n) AS n
+    FROM flow_histogram WHERE ${buckets} AND ${ofSlices} GROUP BY slice_id, duration_bucket) h JOIN focal_slices s USING (slice_id)`);
+    const aligned = firstBucket * BUCKET_NANOS === from && endBucket * BUCKET_NANOS === to;
+    const edges = aligned ? [] : [`NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: firstBucket * BUCKET_NANOS, toUnixNano: endBucket * BUCKET_NANOS })})`];
+    if (dirty.length > 0) edges.push(`${bucketSql('c.start_time_ns')} IN (SELECT unnest(${dirtyList}))`);
+    if (edges.length > 0) fromCalls = [`(${edges.join(' OR ')})`];
+  } else {
+    fromCalls = ['true'];
+  }
+  if (fromCalls.length > 0) {
+    const focal = [`c.kind = ${kind}`, `c.service = ${name}`, windowSql(params, 'c.start_time_ns', filter), ...fromCalls];
+    if (request !== undefined) focal.push(`c.request = ${request}`);
+    const contributions = contributionsSql({ focal: focal.join(' AND '), positions: `path_kinds[position] = ${kind} AND path_names[position] = ${name}` });
+    parts.push(`SELECT path_kinds, path_names, duration_bucket, calls, requests, failed, total_ns FROM (${contributions})`);
+  }
+  const slices = `focal_slices AS MATERIALIZED (
+  SELECT slice_id, path_kinds, path_names FROM flow_slices
+  WHERE focal_kind = ${kind} AND focal_service = ${name}${request === undefined ? '' : ` AND focal_request = ${request}`}
+)`;
+  return { sql: `WITH ${slices}\n${parts.join('\nUNION ALL\n')}`, params };
+}
+
+/** Adds up the rollup rows of each path and reads its percentiles from its histogram. */
+export function flowGroupsFromRollupRows(rows: Rows): FlowGroup[] {
+  const nodes = new Map<string, { path: ServiceRef[]; calls: number; requests: number; failed: number; totalNanos: bigint; histogram: Map<number, number> }>();
+  for (const row of rows) {
+    const kinds = (row[0] as DuckDBListValue).items as ServiceKind[];
+    const names = (row[1] as DuckDBListValue).items as string[];
+    const key = JSON.stringify([kinds, names]);
+    let node = nodes.get(key);
+    if (node === undefined) {
+      node = { path: kinds.map((kind, i) => ({ kind, name: names[i]! })), calls: 0, requests: 0, failed: 0, totalNanos: 0n, histogram: new Map() };
+      nodes.set(key, node);
+    }
+    if (row[2] === null) {
+      node.calls += toNumber(row[3]);
+      node.requests += toNumber(row[4]);
+      node.failed += toNumber(row[5]);
+      node.totalNanos += row[6] as bigint;
+    } else {
+      const bucket = Number(row[2]);
+      node.histogram.set(bucket, (node.histogram.get(bucket) ?? 0) + toNumber(row[3]));
+    }
+  }
+  return [...nodes.values()].map((node) => ({
+    path: node.path,
+    calls: node.calls,
+    requests: node.requests,
+    failed: node.failed,
+    durationP50Ms: nanosToMs(histogramPercentile(node.histogram, 0.5)),
+    durationP90Ms: nanosToMs(histogramPercentile(node.histogram, 0.9)),
+    durationTotalMs: nanosToMs(node.totalNanos),
+  }));
 }
 
 export function flowGroupsFromRows(rows: Rows): FlowGroup[] {

@@ -14,12 +14,11 @@ import { ingest, topologyOf, type IngestedStore, type Topology } from '../../../
 import type { TimeRange } from '../../api/call-queries.js';
 import type { Storage } from '../../api/storage.js';
 import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
-import type { TraceCalls } from '../../api/storage.js';
 import { SerialConnection } from '../connection.js';
-import { trickyLines } from '../testing/call-lines.js';
+import { spreadLines } from '../testing/call-lines.js';
 import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../duckdb-storage.js';
 import { MIGRATIONS } from '../schema.js';
-import { BUCKET_NANOS, bucketOf, bucketSql } from './service-rollup.js';
+import { BUCKET_NANOS, bucketOf, bucketSql } from './rollup-minutes.js';
 
 const SECOND = 1_000_000_000n;
 const open: IngestedStore[] = [];
@@ -172,6 +171,7 @@ describe('the services list from the rollup', () => {
       await conn.run('DROP TABLE service_rollup');
       // Later migrations are undone too, so the store is at the version before the rollup's.
       await conn.run('DROP TABLE rollup_dirty');
+      for (const table of ['flow_slices', 'flow_rollup', 'flow_histogram']) await conn.run(`DROP TABLE ${table}`);
       await conn.run('DROP TABLE span_blocks');
       await conn.run('DROP TABLE trace_blocks');
       await conn.run('CREATE INDEX calls_trace_id ON calls (trace_id)');
@@ -189,22 +189,6 @@ describe('the services list from the rollup', () => {
     }
   }, 60_000);
 });
-
-/**
- * The tricky lines of the path-key tests (hostile names, the `unknown` caller), their calls spread
- * over minutes — a callee up to two minutes after its caller, or before it (clock skew) — each real
- * call with a resource, so a zone of every resource counts every call (see below).
- */
-function spreadLines(shift: bigint): TraceCalls[] {
-  return trickyLines().map((trace, t) => ({
-    ...trace,
-    calls: trace.calls.map((call, i) => ({
-      ...call,
-      resourceId: call.synthetic ? null : `00000000000000${(t * 16 + i).toString(16).padStart(2, '0')}`,
-      startTimeUnixNano: BASE_TIME_UNIX_NANO + shift + BigInt(t * 37 + (i % 2 === 0 ? i * 53 : -i * 29)) * SECOND + BigInt(i),
-    })),
-  }));
-}
 
 describe('the services list from the rollup, on calls spread over minutes', () => {
   it('equals the list computed from the calls themselves (a zone of every resource), also after re-derivation', async () => {

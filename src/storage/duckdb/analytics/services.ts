@@ -16,7 +16,8 @@ import { compareText, nanosToMs, percentileSql, toNumber, toText } from './rows.
 import { splitSections, unionSql, type SectionColumns } from './sections.js';
 import { clampNanos, SqlParams, windowSql } from './sql-params.js';
 import { percentilesSql } from './percentiles.js';
-import { BUCKET_NANOS, bucketOf, bucketSql, contributionsSql, FACET_CALLEE, FACET_CALLER, FACET_WHERE } from './service-rollup.js';
+import { BUCKET_NANOS, bucketOf, bucketSql } from './rollup-minutes.js';
+import { serviceContributionsSql, FACET_CALLEE, FACET_CALLER, FACET_WHERE } from './service-rollup.js';
 import type { Rows, Statement } from './statement.js';
 
 const COLUMNS: SectionColumns = [
@@ -42,7 +43,7 @@ const COLUMNS: SectionColumns = [
  * Without a zone, only `red` reads every call of the window (exact percentiles need every
  * duration; the three are one `quantile_disc` list, which orders each group once). The other
  * sections come from `service_rollup` (`service-rollup.ts`) for the whole minutes inside the
- * window, and from `calls` (the same rules, `contributionsSql`) only for the partial minutes at its
+ * window, and from `calls` (the same rules, `serviceContributionsSql`) only for the partial minutes at its
  * edges and the minutes whose rollup rows are not rebuilt yet (`dirtyBuckets`, read from
  * `rollup_dirty` in the same transaction). With a zone, the counted calls depend on each call's resource, which the rollup does not
  * keep: `zonedSummariesSql` groups the calls themselves.
@@ -70,7 +71,7 @@ export function serviceSummariesSql(range: TimeRange, zone?: ZoneFilter, dirtyBu
     if (dirty.length > 0) parts.push(`${bucketSql('c.start_time_ns')} IN (SELECT unnest(${dirtyList}))`);
     fromCalls = parts.length === 0 ? '' : `${window} AND (${parts.join(' OR ')})`;
   }
-  if (fromCalls !== '') facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM (${contributionsSql(() => fromCalls)})`);
+  if (fromCalls !== '') facetSources.push(`SELECT kind, service, facet, v1, v2, v3, v4 FROM (${serviceContributionsSql(() => fromCalls)})`);
   const union = unionSql(COLUMNS, [
     {
       tag: 'red',

@@ -60,3 +60,21 @@ export function distinctPathCount(entries: readonly TraceCalls[]): number {
   const last = new Map(entries.map((e) => [e.traceId, e]));
   return new Set([...last.values()].flatMap((e) => e.calls.map((call) => callPathText(call.path)))).size;
 }
+
+const SECOND_NANOS = 1_000_000_000n;
+
+/**
+ * The tricky lines of the path-key tests (hostile names, the `unknown` caller), their calls spread
+ * over minutes — a callee up to two minutes after its caller, or before it (clock skew) — each real
+ * call with a resource, so a zone of every resource counts every call.
+ */
+export function spreadLines(shift: bigint): TraceCalls[] {
+  return trickyLines().map((trace, t) => ({
+    ...trace,
+    calls: trace.calls.map((call, i) => ({
+      ...call,
+      resourceId: call.synthetic ? null : `00000000000000${(t * 16 + i).toString(16).padStart(2, '0')}`,
+      startTimeUnixNano: BASE_TIME_UNIX_NANO + shift + BigInt(t * 37 + (i % 2 === 0 ? i * 53 : -i * 29)) * SECOND_NANOS + BigInt(i),
+    })),
+  }));
+}
