@@ -18,7 +18,7 @@
  */
 import { BIGINT, LIST, listValue, type DuckDBListValue } from '@duckdb/node-api';
 import type { ServiceKind } from '../../../model/service.js';
-import type { FlowGroup, FocalFilter, ServiceRef } from '../../api/call-queries.js';
+import type { FlowGroup, FocalFilter, ServiceRef, TimeRange } from '../../api/call-queries.js';
 import { histogramPercentile } from './duration-buckets.js';
 import { contributionsSql } from './flow-rollup.js';
 import { focalCte } from './focal-sql.js';
@@ -118,55 +118,97 @@ export function focalCountSql(filter: FocalFilter): Statement {
 }
 
 /**
- * Up to this many focal calls, a flow is computed from the calls themselves, with exact
- * percentiles; above it, from the flow rollup (`flow-rollup.ts`), whose counts are exact and whose
- * percentiles are the midpoints of duration buckets, within 0.78% (ADR 0007). At this size the
- * exact statement takes about as long as the rollup's (~10 ms on this project's machine).
+ * A flow whose window's rebuilt minutes hold at least this many focal calls is read from the flow
+ * rollup (`flow-rollup.ts`), whose counts and total time are exact and whose percentiles are the
+ * midpoints of duration buckets, within 0.78% (ADR 0007); a smaller one is computed from the calls,
+ * exact. At this size the exact statement takes about as long as the rollup's (~10 ms on this
+ * project's machine).
  */
 export const FLOW_EXACT_LIMIT = 20_000;
 
 /**
- * The flow groups of `filter`: counts the focal calls, then runs the exact statement sized by that
- * count, or, past `exactLimit` focal calls and without a chain (the rollup keeps no chains), reads
- * the rollup.
+ * The flow groups of `filter`. Without a chain (the rollup keeps no chains), it first counts the
+ * focal calls the rollup holds for the window's whole, rebuilt minutes, and reads the rollup when
+ * they reach `exactLimit`. Otherwise it counts the focal calls and runs the exact statement sized
+ * by that count.
  */
 export async function runFlowGroups(conn: SerialConnection, filter: FocalFilter, exactLimit = FLOW_EXACT_LIMIT): Promise<FlowGroup[]> {
+  if (filter.chain === undefined || filter.chain.length === 0) {
+    // One transaction: the dirty minutes and the rollup rows come from the same snapshot.
+    const rolledUp = await conn.transaction(async () => {
+      const dirty = (await conn.query(DIRTY_BUCKETS)).getRows().map(([bucket]) => bucket as bigint);
+      const minutes = windowMinutes(filter, dirty);
+      const held = toNumber((await runStatement(conn, rolledUpFocalCountSql(filter, minutes)))[0]?.[0]);
+      return held >= exactLimit ? flowGroupsFromRollupRows(await runStatement(conn, flowRollupSql(filter, minutes))) : undefined;
+    });
+    if (rolledUp !== undefined) return rolledUp;
+  }
   const counted = await runStatement(conn, focalCountSql(filter));
   const focalCalls = toNumber(counted[0]?.[0]);
-  if (focalCalls <= exactLimit || (filter.chain !== undefined && filter.chain.length > 0)) {
-    return flowGroupsFromRows(await runStatement(conn, flowGroupsSql(filter, focalCalls)));
-  }
-  // One transaction: the dirty minutes and the rollup rows come from the same snapshot.
-  return conn.transaction(async () => {
-    const dirty = (await conn.query(DIRTY_BUCKETS)).getRows().map(([bucket]) => bucket as bigint);
-    return flowGroupsFromRollupRows(await runStatement(conn, flowRollupSql(filter, dirty)));
-  });
+  return flowGroupsFromRows(await runStatement(conn, flowGroupsSql(filter, focalCalls)));
+}
+
+/** How a window splits into the rollup's minutes: the whole minutes inside it, and those of them not rebuilt yet. */
+export interface WindowMinutes {
+  /** Whole minutes [first, end) lie inside the window; none when `first >= end`. */
+  readonly first: bigint;
+  readonly end: bigint;
+  /** The dirty minutes among them. */
+  readonly dirty: readonly bigint[];
+  /** Whether the window is exactly those minutes (no partial minute at either edge). */
+  readonly aligned: boolean;
+}
+
+export function windowMinutes(range: TimeRange, dirtyBuckets: readonly bigint[]): WindowMinutes {
+  const from = clampNanos(range.fromUnixNano);
+  const to = clampNanos(range.toUnixNano);
+  const first = -bucketOf(-from);
+  const end = bucketOf(to);
+  const dirty = first < end ? [...new Set(dirtyBuckets.filter((b) => b >= first && b < end))] : [];
+  return { first, end, dirty, aligned: first < end && first * BUCKET_NANOS === from && end * BUCKET_NANOS === to };
+}
+
+/** `focal_slices`: the slices of the focal service (and request), and the condition on `bucket` for the clean whole minutes. */
+function rollupParts(params: SqlParams, filter: FocalFilter, minutes: WindowMinutes): { slices: string; buckets: string } {
+  const conditions = [`focal_kind = ${params.text(filter.service.kind)}`, `focal_service = ${params.text(filter.service.name)}`];
+  if (filter.request !== undefined) conditions.push(`focal_request = ${params.text(filter.request)}`);
+  const dirty = minutes.dirty.length > 0 ? ` AND bucket NOT IN (SELECT unnest(${params.add(listValue([...minutes.dirty]), LIST(BIGINT))}))` : '';
+  return {
+    slices: `focal_slices AS MATERIALIZED (
+  SELECT slice_id, path_kinds, path_names FROM flow_slices WHERE ${conditions.join(' AND ')}
+)`,
+    buckets: `bucket >= ${params.add(minutes.first, BIGINT)} AND bucket < ${params.add(minutes.end, BIGINT)}${dirty}`,
+  };
+}
+
+/** The focal calls of `filter` the rollup holds for the window's clean whole minutes (its root slices). */
+export function rolledUpFocalCountSql(filter: FocalFilter, minutes: WindowMinutes): Statement {
+  const params = new SqlParams();
+  if (minutes.first >= minutes.end) return { sql: 'SELECT 0', params };
+  const { slices, buckets } = rollupParts(params, filter, minutes);
+  return {
+    sql: `WITH ${slices}
+SELECT coalesce(sum(calls), 0) FROM flow_rollup
+WHERE ${buckets} AND slice_id IN (SELECT slice_id FROM focal_slices WHERE len(path_kinds) = 0)`,
+    params,
+  };
 }
 
 /**
  * The flow of `filter` (no chain) from the rollup: node and histogram rows of its slices for the
- * whole clean minutes inside the window, and the same rows computed from the calls
- * (`contributionsSql`) for the focal calls in the window's partial minutes and in minutes whose
- * rollup rows are not rebuilt yet (`dirtyBuckets`). Rows are per slice; `flowGroupsFromRollupRows`
- * adds up the slices of one path (one per focal request name).
+ * window's clean whole minutes, and the same rows computed from the calls (`contributionsSql`)
+ * for the focal calls in the window's partial minutes and in its dirty minutes. Rows are per
+ * slice; `flowGroupsFromRollupRows` adds up the slices of one path (one per focal request name).
  */
-export function flowRollupSql(filter: FocalFilter, dirtyBuckets: readonly bigint[]): Statement {
+export function flowRollupSql(filter: FocalFilter, minutes: WindowMinutes): Statement {
   const params = new SqlParams();
-  const kind = params.text(filter.service.kind);
-  const name = params.text(filter.service.name);
-  const request = filter.request === undefined ? undefined : params.text(filter.request);
-  const from = clampNanos(filter.fromUnixNano);
-  const to = clampNanos(filter.toUnixNano);
-  // Whole minutes [firstBucket, endBucket) lie inside [from, to); the rest of the window is its edges.
-  const firstBucket = -bucketOf(-from);
-  const endBucket = bucketOf(to);
   const parts: string[] = [];
+  let prefix = '';
   // The focal calls read from `calls`: the whole window, or its edges and dirty minutes.
-  let fromCalls: string[] = [];
-  if (firstBucket < endBucket) {
-    const dirty = [...new Set(dirtyBuckets.filter((b) => b >= firstBucket && b < endBucket))];
-    const dirtyList = dirty.length > 0 ? params.add(listValue(dirty), LIST(BIGINT)) : '';
-    const buckets = `bucket >= ${params.add(firstBucket, BIGINT)} AND bucket < ${params.add(endBucket, BIGINT)}${dirty.length > 0 ? ` AND bucket NOT IN (SELECT unnest(${dirtyList}))` : ''}`;
+  let fromCalls: string[] = ['true'];
+  if (minutes.first < minutes.end) {
+    const { slices, buckets } = rollupParts(params, filter, minutes);
+    prefix = `WITH ${slices}\n`;
     const ofSlices = 'slice_id IN (SELECT slice_id FROM focal_slices)';
     parts.push(`SELECT s.path_kinds, s.path_names, NULL::INTEGER, r.calls, r.requests, r.failed, r.total_ns
   FROM (SELECT slice_id, sum(calls) AS calls, sum(requests) AS requests, sum(failed) AS failed, sum(total_ns) AS total_ns
@@ -174,24 +216,19 @@ export function flowRollupSql(filter: FocalFilter, dirtyBuckets: readonly bigint
     parts.push(`SELECT s.path_kinds, s.path_names, h.duration_bucket, h.n, NULL, NULL, NULL
   FROM (SELECT slice_id, duration_bucket, sum(n) AS n
     FROM flow_histogram WHERE ${buckets} AND ${ofSlices} GROUP BY slice_id, duration_bucket) h JOIN focal_slices s USING (slice_id)`);
-    const aligned = firstBucket * BUCKET_NANOS === from && endBucket * BUCKET_NANOS === to;
-    const edges = aligned ? [] : [`NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: firstBucket * BUCKET_NANOS, toUnixNano: endBucket * BUCKET_NANOS })})`];
-    if (dirty.length > 0) edges.push(`${bucketSql('c.start_time_ns')} IN (SELECT unnest(${dirtyList}))`);
-    if (edges.length > 0) fromCalls = [`(${edges.join(' OR ')})`];
-  } else {
-    fromCalls = ['true'];
+    const edges = minutes.aligned ? [] : [`NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: minutes.first * BUCKET_NANOS, toUnixNano: minutes.end * BUCKET_NANOS })})`];
+    if (minutes.dirty.length > 0) edges.push(`${bucketSql('c.start_time_ns')} IN (SELECT unnest(${params.add(listValue([...minutes.dirty]), LIST(BIGINT))}))`);
+    fromCalls = edges.length === 0 ? [] : [`(${edges.join(' OR ')})`];
   }
   if (fromCalls.length > 0) {
+    const kind = params.text(filter.service.kind);
+    const name = params.text(filter.service.name);
     const focal = [`c.kind = ${kind}`, `c.service = ${name}`, windowSql(params, 'c.start_time_ns', filter), ...fromCalls];
-    if (request !== undefined) focal.push(`c.request = ${request}`);
+    if (filter.request !== undefined) focal.push(`c.request = ${params.text(filter.request)}`);
     const contributions = contributionsSql({ focal: focal.join(' AND '), positions: `path_kinds[position] = ${kind} AND path_names[position] = ${name}` });
     parts.push(`SELECT path_kinds, path_names, duration_bucket, calls, requests, failed, total_ns FROM (${contributions})`);
   }
-  const slices = `focal_slices AS MATERIALIZED (
-  SELECT slice_id, path_kinds, path_names FROM flow_slices
-  WHERE focal_kind = ${kind} AND focal_service = ${name}${request === undefined ? '' : ` AND focal_request = ${request}`}
-)`;
-  return { sql: `WITH ${slices}\n${parts.join('\nUNION ALL\n')}`, params };
+  return { sql: `${prefix}${parts.join('\nUNION ALL\n')}`, params };
 }
 
 /** Adds up the rollup rows of each path and reads its percentiles from its histogram. */
