@@ -42,8 +42,7 @@ import { SerialConnection, asStorageError } from './connection.js';
 import { CALL_SELECT_COLUMNS, CALL_SELECT_FROM, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
 import { refreshDirtyBuckets } from './analytics/rollup-refresh.js';
-import { BUCKET_NANOS, bucketOf, bucketSql, markDirty } from './analytics/rollup-minutes.js';
-import { rebuildServiceRollup } from './analytics/service-rollup.js';
+import { deleteCallsBefore } from './call-retention.js';
 import { FLOW_EXACT_LIMIT } from './analytics/flow.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { useInterruptible } from './interruptible.js';
@@ -210,23 +209,7 @@ class DuckDbStorage implements DuckDbStore {
       this.callWriter.use(() => this.writer.transaction(async () => {
         await this.writer.execute(SET_META, ['seq_floor', String(this.lastSeq)]);
         const deleted = await this.spanWriter.deleteSpansBefore(cutoffUnixNano);
-        // Flow rollup rows are per minute of a focal call, and count the calls below it: the
-        // minutes of focal calls that keep their place but lose calls below them (a callee
-        // starting before the cutoff, its caller after) must be rebuilt, as must the cutoff's own.
-        const cut = (await this.writer.query(`SELECT DISTINCT ${bucketSql('r.start_time_ns')} FROM calls r
-          WHERE r.start_time_ns >= $1 AND EXISTS (SELECT 1 FROM calls o WHERE o.trace_id = r.trace_id AND o.start_time_ns < $1)`, [cutoffUnixNano], [BIGINT])).getRows();
-        await this.writer.execute('DELETE FROM calls WHERE start_time_ns < $1', [cutoffUnixNano], [BIGINT]);
-        await rebuildServiceRollup(this.writer);
-        const cutoffBucket = bucketOf(cutoffUnixNano);
-        await this.writer.execute('DELETE FROM flow_rollup WHERE bucket < $1', [cutoffBucket], [BIGINT]);
-        await this.writer.execute('DELETE FROM flow_histogram WHERE bucket < $1', [cutoffBucket], [BIGINT]);
-        // Minutes before the cutoff have no calls left and both rollups hold none of them; the
-        // rest stay marked (the services rollup is exact for them now, the flow rollup may not be).
-        await this.writer.execute('DELETE FROM rollup_dirty WHERE bucket < $1', [cutoffBucket], [BIGINT]);
-        await markDirty(this.writer, [cutoffUnixNano, ...cut.map(([bucket]) => (bucket as bigint) * BUCKET_NANOS)], Date.now());
-        await this.writer.execute(`DELETE FROM derivations d
-          WHERE NOT EXISTS (SELECT 1 FROM trace_blocks t WHERE t.trace_id = d.trace_id)
-            AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.trace_id = d.trace_id)`);
+        await deleteCallsBefore(this.writer, cutoffUnixNano);
         return deleted;
       })),
     );

@@ -18,14 +18,16 @@
  * `contributionsSql` over the stored calls for the focal calls starting in it. The minute of a
  * focal call's contributions is marked whenever any call of its trace is written or deleted,
  * because the call writer marks the minutes of every call it writes or deletes, and a trace's
- * calls are always written and deleted together. The rollup refresh (`rollup-minutes.ts`) rebuilds both rollups of a quiet marked minute in one transaction;
- * retention deletes the minutes before its cutoff and marks the ones whose focal calls lost calls
- * below them (`duckdb-storage.ts`); the migration builds it whole.
+ * calls are always written and deleted together. The rollup refresh (`rollup-refresh.ts`)
+ * rebuilds both rollups of a quiet marked minute in one transaction; retention deletes the minutes
+ * before its cutoff and marks the ones whose focal calls lost calls below them
+ * (`call-retention.ts`); the migration builds it whole. ADR 0007 has the measurements and the
+ * decision on percentiles.
  */
-import { bucketSql } from './rollup-minutes.js';
-import { durationBucketSql } from './duration-buckets.js';
-import type { SerialConnection } from '../connection.js';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { SerialConnection } from '../connection.js';
+import { durationBucketSql } from './duration-buckets.js';
+import { bucketSql } from './rollup-minutes.js';
 
 export const FLOW_SLICES_DDL = `CREATE TABLE flow_slices (
   slice_id INTEGER NOT NULL,
