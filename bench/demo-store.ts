@@ -110,11 +110,11 @@ async function build(targetSpans: number, dataDir: string, log: (line: string) =
   let loaded: { spans: number; traces: number };
   try {
     loaded = await loadDemoTraffic(storage, targetSpans, log);
-    // A store that has been serving has the services rollup of its past minutes built (the timer
+    // A store that has been serving has the rollups of its past minutes built (the timer
     // rebuilds each minute 30 s after its last call write): measure queries against that state.
     const rolled = performance.now();
-    const minutes = await storage.refreshServiceRollup();
-    log(`  services rollup of ${minutes} minutes rebuilt in ${Math.round(performance.now() - rolled)} ms`);
+    const minutes = await storage.refreshRollups();
+    log(`  rollups of ${minutes} minutes rebuilt in ${Math.round(performance.now() - rolled)} ms`);
   } finally {
     await storage.close();
   }

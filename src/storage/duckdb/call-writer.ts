@@ -3,7 +3,7 @@
  * whole call before the store is touched), then one transaction deletes the traces' old calls,
  * resolves the path keys of the new ones (adding dictionary rows for new paths, `path-keys.ts`),
  * inserts them through the staging table (`call-staging.ts`), upserts their derivations and marks
- * the minutes of the deleted and inserted calls for the services rollup (`service-rollup.ts`).
+ * the minutes of the deleted and inserted calls for the rollups (`analytics/rollup-minutes.ts`).
  * Path keys are remembered only after the commit.
  *
  * Invariant the readers rely on: every call row of a trace carries the `derived_seq` of the

@@ -72,9 +72,10 @@ export interface DuckDbStorageOptions {
    */
   readonly checkpointThreshold?: string;
   /**
-   * The services rollup (`analytics/service-rollup.ts`): every `intervalMs` the store rebuilds the
-   * rows of minutes no call write has touched for `quietMs` (defaults 10 s and 30 s). Until then
-   * the services list computes those minutes from the calls: exact, slower for a long window.
+   * The rollups (`analytics/rollup-minutes.ts`: the services list's and the flow's): every
+   * `intervalMs` the store rebuilds the rows of minutes no call write has touched for `quietMs`
+   * (defaults 10 s and 30 s). Until then the services list and the flow compute those minutes from
+   * the calls: the same answer, slower for a long window.
    */
   readonly rollupRefresh?: { readonly intervalMs: number; readonly quietMs: number };
   /**
@@ -88,10 +89,11 @@ export interface DuckDbStorageOptions {
 /** The DuckDB store: `Storage`, plus its own maintenance. */
 export interface DuckDbStore extends Storage {
   /**
-   * Rebuilds the services rollup of every minute no call write has touched for `quietMs` (default
-   * 0: every marked minute) now, instead of waiting for the timer. Resolves with how many minutes.
+   * Rebuilds both rollups (services list, flow) of every minute no call write has touched for
+   * `quietMs` (default 0: every marked minute) now, instead of waiting for the timer. Resolves with
+   * how many minutes.
    */
-  refreshServiceRollup(quietMs?: number): Promise<number>;
+  refreshRollups(quietMs?: number): Promise<number>;
   /** Never null: DuckDB's buffer manager lives in this process. */
   memoryUsage(): Promise<StoreMemory>;
 }
@@ -221,7 +223,7 @@ class DuckDbStorage implements DuckDbStore {
     this.rollupTimer = setInterval(() => {
       if (running || this.closing) return;
       running = true;
-      this.refreshServiceRollup(quietMs)
+      this.refreshRollups(quietMs)
         .catch(() => undefined)
         .finally(() => {
           running = false;
@@ -230,8 +232,8 @@ class DuckDbStorage implements DuckDbStore {
     this.rollupTimer.unref();
   }
 
-  refreshServiceRollup(quietMs = 0): Promise<number> {
-    return this.guard('refreshServiceRollup', async () => {
+  refreshRollups(quietMs = 0): Promise<number> {
+    return this.guard('refreshRollups', async () => {
       let refreshed = 0;
       // In steps of a few minutes, so call writes wait behind one step at most.
       for (;;) {

@@ -84,7 +84,7 @@ function filtersOf(topology: Topology, seed: number): FocalFilter[] {
 
 async function expectOracle(storage: DuckDbStore, topology: Topology, seed: number, filters = filtersOf(topology, seed)): Promise<void> {
   for (const state of ['dirty', 'refreshed']) {
-    if (state === 'refreshed') await storage.refreshServiceRollup();
+    if (state === 'refreshed') await storage.refreshRollups();
     for (const filter of filters) {
       const label = `seed ${seed}, ${state}, ${filter.service.kind}/${filter.service.name} ${filter.request ?? ''} ${JSON.stringify(filter.chain ?? [])} ${filter.fromUnixNano}..${filter.toUnixNano}`;
       expect(foldFlow(filter.service, await storage.flowGroups(filter)), label).toEqual(expected(topology, filter));
@@ -119,12 +119,12 @@ describe('the flow from the rollup', () => {
     for (const seed of [7, 8]) {
       const topology = topologyOf(seed);
       const storage = await ingested(topology);
-      await storage.refreshServiceRollup();
+      await storage.refreshRollups();
       const traceIds = await allTraceIds(storage);
       const calls = new Map(await Promise.all(traceIds.map(async (id) => [id, await storage.getTraceCalls(id)] as const)));
       const half = traceIds.filter((_, i) => i % 2 === 0);
       await storage.replaceTraceCalls(half.map((traceId) => ({ traceId, calls: [], derivedSeq: 5n, firstDerivation: false })));
-      await storage.refreshServiceRollup();
+      await storage.refreshRollups();
       await storage.replaceTraceCalls(
         traceIds.flatMap((traceId, i) => {
           const entry = { traceId, calls: calls.get(traceId)!, derivedSeq: 6n, firstDerivation: false };
@@ -138,7 +138,7 @@ describe('the flow from the rollup', () => {
   it('after retention equals a store written with the calls left', async () => {
     const topology = topologyOf(11);
     const storage = await ingested(topology);
-    await storage.refreshServiceRollup();
+    await storage.refreshRollups();
     const cutoff = topology.generated.window.fromUnixNano + 31n * SECOND;
     await storage.deleteBefore(cutoff);
     const traceIds = await allTraceIds(storage);
@@ -148,8 +148,8 @@ describe('the flow from the rollup', () => {
     const filters = filtersOf(topology, 11).filter((f) => f.chain === undefined);
     for (const state of ['dirty', 'refreshed']) {
       if (state === 'refreshed') {
-        await storage.refreshServiceRollup();
-        await fresh.refreshServiceRollup();
+        await storage.refreshRollups();
+        await fresh.refreshRollups();
       }
       for (const filter of filters) expect(foldFlow(filter.service, await storage.flowGroups(filter)), state).toEqual(foldFlow(filter.service, await fresh.flowGroups(filter)));
     }
@@ -160,7 +160,7 @@ describe('the flow from the rollup', () => {
     const dataDir = await tempDir();
     const first = await openDuckDbStorage({ dataDir, memoryLimit: '256MB', threads: 1 });
     await feed({ storage: first, logs: [], close: () => first.close() }, topology);
-    await first.refreshServiceRollup();
+    await first.refreshRollups();
     await first.close();
     expect(await rollupRows(dataDir)).toBeGreaterThan(0n);
     // The store as version 8 left it: no flow tables, no record of the migration.
@@ -175,7 +175,7 @@ describe('the flow from the rollup', () => {
     }
     const storage = await openRollupStore(dataDir);
     // Built whole by the migration: correct with no minute dirty.
-    await storage.refreshServiceRollup();
+    await storage.refreshRollups();
     await expectOracle(storage, topology, 12);
   }, 60_000);
 });
@@ -195,7 +195,7 @@ describe('the flow from the rollup, on calls spread over minutes', () => {
     }
     const expectSame = async (step: string) => {
       for (const state of ['dirty', 'refreshed']) {
-        if (state === 'refreshed') await rollup.refreshServiceRollup();
+        if (state === 'refreshed') await rollup.refreshRollups();
         let nodes = 0;
         for (const filter of filters) {
           const expected = bucketed(foldFlow(filter.service, await exact.flowGroups(filter)));

@@ -68,7 +68,7 @@ async function expectOracle(storage: Storage, topology: Topology, seed: number):
 
 /** Rebuilds the rollup of every marked minute; resolves with how many. */
 function refresh(storage: Storage): Promise<number> {
-  return (storage as DuckDbStore).refreshServiceRollup();
+  return (storage as DuckDbStore).refreshRollups();
 }
 
 async function allTraceIds(storage: Storage): Promise<string[]> {
@@ -204,7 +204,7 @@ describe('the services list from the rollup, on calls spread over minutes', () =
       }
       const expectFromCalls = async () => {
         for (const state of ['dirty', 'refreshed']) {
-          if (state === 'refreshed') expect(await storage.refreshServiceRollup()).toBeGreaterThan(0);
+          if (state === 'refreshed') expect(await storage.refreshRollups()).toBeGreaterThan(0);
           for (const window of windows) expect(await storage.serviceSummaries(window), `${state} ${window.fromUnixNano}`).toEqual(await storage.serviceSummaries(window, zone));
         }
       };
