@@ -16,7 +16,7 @@ import type { FocalFilter, TimeRange } from '../../api/call-queries.js';
 import { SerialConnection } from '../connection.js';
 import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../duckdb-storage.js';
 import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
-import { spreadLines } from '../testing/call-lines.js';
+import { rederivedTwiceInOneWrite, spreadLines } from '../testing/call-lines.js';
 import { bucketMidpoint, durationBucket } from './duration-buckets.js';
 
 const SECOND = 1_000_000_000n;
@@ -125,12 +125,7 @@ describe('the flow from the rollup', () => {
       const half = traceIds.filter((_, i) => i % 2 === 0);
       await storage.replaceTraceCalls(half.map((traceId) => ({ traceId, calls: [], derivedSeq: 5n, firstDerivation: false })));
       await storage.refreshRollups();
-      await storage.replaceTraceCalls(
-        traceIds.flatMap((traceId, i) => {
-          const entry = { traceId, calls: calls.get(traceId)!, derivedSeq: 6n, firstDerivation: false };
-          return i % 3 === 0 ? [{ ...entry, calls: [] }, entry] : [entry];
-        }),
-      );
+      await storage.replaceTraceCalls(rederivedTwiceInOneWrite(traceIds, calls));
       await expectOracle(storage, topology, seed);
     }
   }, 120_000);

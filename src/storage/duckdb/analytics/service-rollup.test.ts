@@ -15,7 +15,7 @@ import type { TimeRange } from '../../api/call-queries.js';
 import type { Storage } from '../../api/storage.js';
 import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
 import { SerialConnection } from '../connection.js';
-import { spreadLines } from '../testing/call-lines.js';
+import { rederivedTwiceInOneWrite, spreadLines } from '../testing/call-lines.js';
 import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../duckdb-storage.js';
 import { MIGRATIONS } from '../schema.js';
 import { BUCKET_NANOS, bucketOf, bucketSql } from './rollup-minutes.js';
@@ -119,12 +119,7 @@ describe('the services list from the rollup', () => {
       await storage.replaceTraceCalls(half.map((traceId) => ({ traceId, calls: [], derivedSeq: 5n, firstDerivation: false })));
       expect(await requests()).toBeLessThan(before);
       expect(before).toBe(topology.oracle.serviceSummaries(topology.generated.window).reduce((n, s) => n + s.requests + s.callers + s.callees + s.instances, 0));
-      await storage.replaceTraceCalls(
-        traceIds.flatMap((traceId, i) => {
-          const entry = { traceId, calls: calls.get(traceId)!, derivedSeq: 6n, firstDerivation: false };
-          return i % 3 === 0 ? [{ ...entry, calls: [] }, entry] : [entry];
-        }),
-      );
+      await storage.replaceTraceCalls(rederivedTwiceInOneWrite(traceIds, calls));
       await expectOracle(storage, topology, seed);
     }
   }, 120_000);

@@ -78,3 +78,14 @@ export function spreadLines(shift: bigint): TraceCalls[] {
     })),
   }));
 }
+
+/**
+ * A re-derivation of every trace: each gets `calls` back under derivation seq 6, and every third
+ * trace is emptied first in the same write (two entries for one trace in one call).
+ */
+export function rederivedTwiceInOneWrite(traceIds: readonly string[], calls: ReadonlyMap<string, readonly ServiceCall[]>): TraceCalls[] {
+  return traceIds.flatMap((traceId, i) => {
+    const entry = { traceId, calls: [...calls.get(traceId)!], derivedSeq: 6n, firstDerivation: false };
+    return i % 3 === 0 ? [{ ...entry, calls: [] }, entry] : [entry];
+  });
+}
