@@ -204,8 +204,6 @@ export function flowRollupSql(filter: FocalFilter, minutes: WindowMinutes): Stat
   const params = new SqlParams();
   const parts: string[] = [];
   let prefix = '';
-  // The focal calls read from `calls`: the whole window, or its edges and dirty minutes.
-  let fromCalls: string[] = ['true'];
   if (minutes.first < minutes.end) {
     const { slices, buckets } = rollupParts(params, filter, minutes);
     prefix = `WITH ${slices}\n`;
@@ -216,19 +214,42 @@ export function flowRollupSql(filter: FocalFilter, minutes: WindowMinutes): Stat
     parts.push(`SELECT s.path_kinds, s.path_names, h.duration_bucket, h.n, NULL, NULL, NULL
   FROM (SELECT slice_id, duration_bucket, sum(n) AS n
     FROM flow_histogram WHERE ${buckets} AND ${ofSlices} GROUP BY slice_id, duration_bucket) h JOIN focal_slices s USING (slice_id)`);
-    const edges = minutes.aligned ? [] : [`NOT (${windowSql(params, 'c.start_time_ns', { fromUnixNano: minutes.first * BUCKET_NANOS, toUnixNano: minutes.end * BUCKET_NANOS })})`];
-    if (minutes.dirty.length > 0) edges.push(`${bucketSql('c.start_time_ns')} IN (SELECT unnest(${params.add(listValue([...minutes.dirty]), LIST(BIGINT))}))`);
-    fromCalls = edges.length === 0 ? [] : [`(${edges.join(' OR ')})`];
   }
-  if (fromCalls.length > 0) {
+  const ranges = rangesFromCalls(filter, minutes);
+  if (ranges.length > 0) {
     const kind = params.text(filter.service.kind);
     const name = params.text(filter.service.name);
-    const focal = [`c.kind = ${kind}`, `c.service = ${name}`, windowSql(params, 'c.start_time_ns', filter), ...fromCalls];
-    if (filter.request !== undefined) focal.push(`c.request = ${params.text(filter.request)}`);
-    const contributions = contributionsSql({ focal: focal.join(' AND '), positions: `path_kinds[position] = ${kind} AND path_names[position] = ${name}` });
+    const conditions = [`c.kind = ${kind}`, `c.service = ${name}`];
+    if (filter.request !== undefined) conditions.push(`c.request = ${params.text(filter.request)}`);
+    const focal = ranges.map((range) => [...conditions, windowSql(params, 'c.start_time_ns', range)].join(' AND '));
+    const contributions = contributionsSql({ focal, positions: `path_kinds[position] = ${kind} AND path_names[position] = ${name}` });
     parts.push(`SELECT path_kinds, path_names, duration_bucket, calls, requests, failed, total_ns FROM (${contributions})`);
   }
+  // An empty window: no rows, in the same columns.
+  if (parts.length === 0) return { sql: 'SELECT NULL::VARCHAR[], NULL::VARCHAR[], NULL::INTEGER, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT, NULL::HUGEINT WHERE false', params };
   return { sql: `${prefix}${parts.join('\nUNION ALL\n')}`, params };
+}
+
+/**
+ * The parts of the window whose focal calls are read from `calls`, as disjoint ranges in time
+ * order: the whole window when it holds no whole minute, else its partial minutes at each end
+ * and each run of consecutive dirty minutes.
+ */
+export function rangesFromCalls(range: TimeRange, minutes: WindowMinutes): TimeRange[] {
+  const from = clampNanos(range.fromUnixNano);
+  const to = clampNanos(range.toUnixNano);
+  if (from >= to) return [];
+  if (minutes.first >= minutes.end) return [{ fromUnixNano: from, toUnixNano: to }];
+  const ranges: TimeRange[] = [];
+  const add = (lo: bigint, hi: bigint) => {
+    const last = ranges.at(-1);
+    if (last !== undefined && last.toUnixNano === lo) ranges[ranges.length - 1] = { fromUnixNano: last.fromUnixNano, toUnixNano: hi };
+    else ranges.push({ fromUnixNano: lo, toUnixNano: hi });
+  };
+  if (from < minutes.first * BUCKET_NANOS) add(from, minutes.first * BUCKET_NANOS);
+  for (const bucket of [...minutes.dirty].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) add(bucket * BUCKET_NANOS, (bucket + 1n) * BUCKET_NANOS);
+  if (minutes.end * BUCKET_NANOS < to) add(minutes.end * BUCKET_NANOS, to);
+  return ranges;
 }
 
 /** Adds up the rollup rows of each path and reads its percentiles from its histogram. */
