@@ -12,11 +12,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { casesOf, feed, topologyOf, type Topology } from '../../../../test/analysis/differential-cases.js';
 import { foldFlow, type FlowNode } from '../../../analysis/flow.js';
-import type { FocalFilter, TimeRange } from '../../api/call-queries.js';
+import type { FocalFilter } from '../../api/call-queries.js';
 import { SerialConnection } from '../connection.js';
 import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../duckdb-storage.js';
 import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
-import { rederivedTwiceInOneWrite, spreadLines } from '../testing/call-lines.js';
+import { rederivedTwiceInOneWrite, spreadLines, windowsAroundMinutes } from '../testing/call-lines.js';
 import { bucketMidpoint, durationBucket } from './duration-buckets.js';
 
 const SECOND = 1_000_000_000n;
@@ -59,26 +59,11 @@ function expected(topology: Topology, filter: FocalFilter): FlowNode {
   return filter.chain !== undefined && filter.chain.length > 0 ? exact : bucketed(exact);
 }
 
-/** Windows around the topology's minute: aligned to it, cut inside minutes, inside one minute, empty, everything. */
-function windowsOf(topology: Topology): TimeRange[] {
-  const { fromUnixNano: from, toUnixNano: to } = topology.generated.window;
-  return [
-    { fromUnixNano: from, toUnixNano: to },
-    { fromUnixNano: from - 60n * SECOND, toUnixNano: to + 120n * SECOND },
-    { fromUnixNano: from + 17n * SECOND + 3n, toUnixNano: to + 23n * SECOND },
-    { fromUnixNano: from - 61n * SECOND - 7n, toUnixNano: to + 61n * SECOND + 11n },
-    { fromUnixNano: from + 5n * SECOND, toUnixNano: from + 50n * SECOND },
-    { fromUnixNano: from + 5n * SECOND, toUnixNano: from + 5n * SECOND },
-    { fromUnixNano: -(1n << 70n), toUnixNano: 1n << 70n },
-    { fromUnixNano: from + 59n * SECOND + 999n, toUnixNano: to + 60n * SECOND },
-  ];
-}
-
 /** The topology's focal filters (with and without requests and chains), and each plain one over every window. */
 function filtersOf(topology: Topology, seed: number): FocalFilter[] {
   const { filters } = casesOf(topology, seed);
   const services = new Map(filters.map((f) => [`${f.service.kind}/${f.service.name}`, f.service]));
-  const windows = windowsOf(topology);
+  const windows = windowsAroundMinutes(topology.generated.window);
   return [...filters, ...[...services.values()].flatMap((service) => windows.map((window) => ({ ...window, service })))];
 }
 

@@ -15,7 +15,7 @@ import type { TimeRange } from '../../api/call-queries.js';
 import type { Storage } from '../../api/storage.js';
 import { BASE_TIME_UNIX_NANO } from '../../conformance/fixtures.js';
 import { SerialConnection } from '../connection.js';
-import { rederivedTwiceInOneWrite, spreadLines } from '../testing/call-lines.js';
+import { rederivedTwiceInOneWrite, spreadLines, windowsAroundMinutes } from '../testing/call-lines.js';
 import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../duckdb-storage.js';
 import { MIGRATIONS } from '../schema.js';
 import { BUCKET_NANOS, bucketOf, bucketSql } from './rollup-minutes.js';
@@ -34,23 +34,8 @@ async function ingested(topology: Topology): Promise<IngestedStore> {
   return store;
 }
 
-/** Windows around the topology's minute: aligned, cut inside minutes, inside one minute, empty, and with whole minutes next to cut ones. */
 function windowsOf(topology: Topology): TimeRange[] {
-  const { fromUnixNano: from, toUnixNano: to } = topology.generated.window;
-  return [
-    { fromUnixNano: from, toUnixNano: to },
-    { fromUnixNano: from - 60n * SECOND, toUnixNano: to + 120n * SECOND },
-    { fromUnixNano: from + 17n * SECOND + 3n, toUnixNano: to + 23n * SECOND },
-    { fromUnixNano: from - 45n * SECOND, toUnixNano: to - 1n },
-    { fromUnixNano: from - 61n * SECOND - 7n, toUnixNano: to + 61n * SECOND + 11n },
-    { fromUnixNano: from + 5n * SECOND, toUnixNano: from + 50n * SECOND },
-    { fromUnixNano: from + 5n * SECOND, toUnixNano: from + 5n * SECOND },
-    { fromUnixNano: -(1n << 70n), toUnixNano: 1n << 70n },
-    // Whole minutes from `to` on, calls before it: traces that straddle `to` put callers on one side, callees on the other.
-    { fromUnixNano: from + 30n * SECOND, toUnixNano: to + 90n * SECOND },
-    { fromUnixNano: to - 2n * SECOND, toUnixNano: to + 61n * SECOND },
-    { fromUnixNano: from + 59n * SECOND + 999n, toUnixNano: to + 60n * SECOND },
-  ];
+  return windowsAroundMinutes(topology.generated.window);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { PathEntry, ServiceCall } from '../../../model/call.js';
 import type { ServiceKind } from '../../../model/service.js';
+import type { TimeRange } from '../../api/call-queries.js';
 import type { TraceCalls } from '../../api/storage.js';
 import { BASE_TIME_UNIX_NANO, UNKNOWN_CALLER, serviceCall, spanIdHex, traceIdHex } from '../../conformance/fixtures.js';
 import { HOSTILE_STRINGS } from '../../conformance/harness.js';
@@ -88,4 +89,23 @@ export function rederivedTwiceInOneWrite(traceIds: readonly string[], calls: Rea
     const entry = { traceId, calls: [...calls.get(traceId)!], derivedSeq: 6n, firstDerivation: false };
     return i % 3 === 0 ? [{ ...entry, calls: [] }, entry] : [entry];
   });
+}
+
+/** Windows around a generated topology's window (whole minutes): aligned, cut inside minutes, inside one minute, empty, and with whole minutes next to cut ones. */
+export function windowsAroundMinutes(window: TimeRange): TimeRange[] {
+  const { fromUnixNano: from, toUnixNano: to } = window;
+  return [
+    { fromUnixNano: from, toUnixNano: to },
+    { fromUnixNano: from - 60n * SECOND_NANOS, toUnixNano: to + 120n * SECOND_NANOS },
+    { fromUnixNano: from + 17n * SECOND_NANOS + 3n, toUnixNano: to + 23n * SECOND_NANOS },
+    { fromUnixNano: from - 45n * SECOND_NANOS, toUnixNano: to - 1n },
+    { fromUnixNano: from - 61n * SECOND_NANOS - 7n, toUnixNano: to + 61n * SECOND_NANOS + 11n },
+    { fromUnixNano: from + 5n * SECOND_NANOS, toUnixNano: from + 50n * SECOND_NANOS },
+    { fromUnixNano: from + 5n * SECOND_NANOS, toUnixNano: from + 5n * SECOND_NANOS },
+    { fromUnixNano: -(1n << 70n), toUnixNano: 1n << 70n },
+    // Whole minutes from `to` on, calls before it: traces that straddle `to` put callers on one side, callees on the other.
+    { fromUnixNano: from + 30n * SECOND_NANOS, toUnixNano: to + 90n * SECOND_NANOS },
+    { fromUnixNano: to - 2n * SECOND_NANOS, toUnixNano: to + 61n * SECOND_NANOS },
+    { fromUnixNano: from + 59n * SECOND_NANOS + 999n, toUnixNano: to + 60n * SECOND_NANOS },
+  ];
 }
