@@ -16,7 +16,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { BIGINT, LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
+import { LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoreMemory, StoredTrace, TraceCalls } from '../api/storage.js';
