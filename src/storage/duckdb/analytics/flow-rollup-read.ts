@@ -21,8 +21,6 @@ export interface WindowMinutes {
   readonly end: bigint;
   /** The dirty minutes among them. */
   readonly dirty: readonly bigint[];
-  /** Whether the window is exactly those minutes (no partial minute at either edge). */
-  readonly aligned: boolean;
 }
 
 export function windowMinutes(range: TimeRange, dirtyBuckets: readonly bigint[]): WindowMinutes {
@@ -31,7 +29,7 @@ export function windowMinutes(range: TimeRange, dirtyBuckets: readonly bigint[])
   const first = -bucketOf(-from);
   const end = bucketOf(to);
   const dirty = first < end ? [...new Set(dirtyBuckets.filter((b) => b >= first && b < end))] : [];
-  return { first, end, dirty, aligned: first < end && first * BUCKET_NANOS === from && end * BUCKET_NANOS === to };
+  return { first, end, dirty };
 }
 
 /** `focal_slices`: the slices of the focal service (and request), and the condition on `bucket` for the clean whole minutes. */
