@@ -72,8 +72,9 @@ export interface ContributionScope {
  * (`duration_bucket` NULL; `calls, requests, failed, total_ns`) and histogram rows (`n` in
  * `calls`; the rest NULL), keyed by minute, focal kind, service and request, and node path.
  *
- * Every focal call counts at the root (the empty path). A call X lies below a real focal call F when F's id is X's path call id at a position whose path
- * entry is F's kind and service (as in `flow.ts`); X counts at the node `path(X) after F, then X`.
+ * Every focal call counts at the root (the empty path). A call X lies below a real focal call F
+ * when F's id is X's path call id at a position whose path entry is F's kind and service (as in
+ * `flow.ts`); X counts at the node `path(X) after F, then X`.
  * X is found among the calls of F's trace by the trace id and the derivation seq every call of a
  * trace carries (ADR 0006), whose range lets zone maps skip the row groups of other writes; a call
  * id appears once in a path, so F is at one position of X's path at most (`list_position`).
