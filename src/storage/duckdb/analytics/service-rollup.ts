@@ -17,8 +17,10 @@
  * Invariant: for every minute not in `rollup_dirty`, the rows equal `serviceContributionsSql`
  * over the stored calls, with one row per distinct value and `calls > 0`. The writer marks
  * minutes and a timer rebuilds them (`rollup-minutes.ts`); until then the services list reads
- * dirty minutes from `calls`. Retention and the migration rebuild it whole (`rebuildServiceRollup`). `service-rollup.test.ts`
- * and the differential tests hold the services list to the oracle with minutes dirty and clean.
+ * dirty minutes from `calls`. Retention drops and marks minutes like the flow rollup's
+ * (`call-retention.ts`); the migration builds it whole (`rebuildServiceRollup`).
+ * `service-rollup.test.ts` and the differential tests hold the services list to the oracle with
+ * minutes dirty and clean.
  */
 import type { SerialConnection } from '../connection.js';
 import { bucketSql } from './rollup-minutes.js';
@@ -66,7 +68,7 @@ export function serviceContributionsSql(scope: (alias: string) => string): strin
 ) GROUP BY ALL`;
 }
 
-/** Rebuilds the whole rollup from the stored calls (migration, retention). Call inside a transaction. */
+/** Rebuilds the whole rollup from the stored calls (migration). Call inside a transaction. */
 export async function rebuildServiceRollup(conn: SerialConnection): Promise<void> {
   await conn.run('DELETE FROM service_rollup');
   await conn.run(`INSERT INTO service_rollup SELECT * FROM (${serviceContributionsSql(() => 'true')}) WHERE calls > 0`);
