@@ -48,16 +48,16 @@ function traces(count: number): SpanBatch {
   return decoded.batch;
 }
 
-function assembler(storage: Storage, now: () => number): Assembler {
+function assembler(storage: Storage, now: () => number, overrides: { settleMs?: number; log?: (message: string) => void } = {}): Assembler {
   return new Assembler({
     storage,
     services: new ServiceInfoCache({ proxyServices: [] }),
     derivation: { failureRules: [] },
     metrics: new Metrics(),
-    settleMs: 60_000,
+    settleMs: overrides.settleMs ?? 60_000,
     maxLiveSpans: 1_000_000,
     maxSpansPerTrace: 1_000,
-    log: () => undefined,
+    log: overrides.log ?? (() => undefined),
     now,
   });
 }
@@ -108,6 +108,46 @@ describe('Assembler.stop with a deadline, then recover', () => {
     one.add(batch, (await storage.appendSpans(batch)).seq);
     expect(await one.stop()).toEqual({ derived: 700, left: 0 });
     expect(await derivedTraceCount(storage)).toBe(700);
+    expect(await storage.tracesNeedingDerivation(await storage.getDerivedWatermark())).toEqual([]);
+  });
+});
+
+describe('Assembler settling on its timer', () => {
+  it('writes several settle chunks at once; a chunk whose write fails stays live and the next tick derives it', async () => {
+    const storage = openMemoryStorage();
+    let writes = 0;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const flaky: Storage = new Proxy(storage, {
+      get(target, property, receiver) {
+        if (property !== 'replaceTraceCalls') return Reflect.get(target, property, receiver) as unknown;
+        return async (entries: Parameters<Storage['replaceTraceCalls']>[0]) => {
+          const write = ++writes;
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            if (write === 2) throw new Error('disk full');
+            await target.replaceTraceCalls(entries);
+          } finally {
+            inFlight--;
+          }
+        };
+      },
+    });
+    const logged: string[] = [];
+    const one = assembler(flaky, Date.now, { settleMs: 0, log: (message) => logged.push(message) });
+    const batch = traces(5_000); // three settle chunks: 2,000, 2,000 and 1,000 traces
+    one.add(batch, (await storage.appendSpans(batch)).seq);
+    one.start();
+    const deadline = Date.now() + 20_000;
+    while ((await derivedTraceCount(storage)) < 5_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await one.stop()).toEqual({ derived: 0, left: 0 });
+
+    expect(await derivedTraceCount(storage)).toBe(5_000);
+    expect(mostInFlight).toBeGreaterThan(1);
+    expect(writes).toBe(4); // the failed chunk once more
+    expect(logged.filter((m) => m.includes('disk full'))).toHaveLength(1);
     expect(await storage.tracesNeedingDerivation(await storage.getDerivedWatermark())).toEqual([]);
   });
 });

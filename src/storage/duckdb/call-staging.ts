@@ -4,51 +4,38 @@
  * A call row has ~10 text values plus three path lists, and the appender costs one native call
  * per text value (`DuckDBVarCharVector.flush`): that made the call writer the slowest part of
  * ingest (~25 µs of CPU per call, ~40K calls per CPU-second, `bench/query-call-writes.ts`).
- * Here every text becomes a 1-based code into one dictionary per write, so the rows go to a
- * temporary table of integers and integer lists (copied into DuckDB a column at a time), and one
- * `INSERT … SELECT` turns codes back into text inside DuckDB (`list_select` against the
- * dictionary, bound as one list parameter). NULL text stays a NULL code. The path's texts are
- * not in the row at all: its `path_key` names them in `call_paths` (schema version 4).
+ * Here every text is a 1-based code into one dictionary per write (`call-batch.ts`), so the rows
+ * go to a temporary table of integers and integer lists, and one `INSERT … SELECT` turns codes
+ * back into text inside DuckDB (`list_select` against the dictionary, bound as one list
+ * parameter). A 0 code is NULL text. The path's texts are not in the row at all: its `path_key`
+ * names them in `call_paths` (schema version 4).
  *
  * The writer runs `STAGING_DDL` (temporary tables are per connection; it is a no-op once the
  * table exists), the append, the insert and the clean-up inside the write's transaction.
  */
 import { BIGINT, BOOLEAN, DuckDBDataChunk, LIST, UBIGINT, UHUGEINT, UINTEGER, listValue } from '@duckdb/node-api';
-import type { DuckDBListValue, DuckDBType, DuckDBValue } from '@duckdb/node-api';
-import { StorageError } from '../api/storage.js';
-import type { PathEntry, ServiceCall } from '../../model/call.js';
-import type { CallerKind, ServiceKind } from '../../model/service.js';
-import { SERVICE_KINDS } from '../../model/service.js';
-import { chunksOfColumns } from './connection.js';
-import { parseId64 } from './id-codec.js';
-import { callPathText } from './path-keys.js';
+import type { DuckDBListValue, DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import { CHUNK_ROWS } from './connection.js';
+import { FAILED, HAS_RESOURCE, SYNTHETIC, TEXT_COLUMNS, TEXT_COUNT, type CallBatch } from './call-batch.js';
 
-const CALLER_KINDS: ReadonlySet<string> = new Set<CallerKind>([...SERVICE_KINDS, 'unknown']);
-const SERVICE_KIND_SET: ReadonlySet<string> = new Set<ServiceKind>(SERVICE_KINDS);
+type Column = readonly [name: string, type: DuckDBType, text: boolean];
 
 /** The staging columns, in order; `text` columns hold dictionary codes. */
-const STAGING_COLUMNS: ReadonlyArray<readonly [name: string, type: DuckDBType, text: boolean]> = [
+const STAGING_COLUMNS: readonly Column[] = [
   ['trace_id', UHUGEINT, false],
   ['call_id', UBIGINT, false],
   ['synthetic', BOOLEAN, false],
-  ['kind', UINTEGER, true],
-  ['service', UINTEGER, true],
-  ['request', UINTEGER, true],
+  ...TEXT_COLUMNS.slice(0, 3).map((name): Column => [name, UINTEGER, true]),
   ['resource_id', UBIGINT, false],
-  ['instance', UINTEGER, true],
-  ['k8s_cluster', UINTEGER, true],
-  ['k8s_node', UINTEGER, true],
-  ['k8s_namespace', UINTEGER, true],
-  ['k8s_pod', UINTEGER, true],
-  ['k8s_workload', UINTEGER, true],
+  ...TEXT_COLUMNS.slice(3, 9).map((name): Column => [name, UINTEGER, true]),
   ['start_time_ns', BIGINT, false],
   ['duration_ns', BIGINT, false],
   ['failed', BOOLEAN, false],
-  ['failure_reason', UINTEGER, true],
+  [TEXT_COLUMNS[9], UINTEGER, true],
   ['stack_traces', LIST(UINTEGER), true],
   ['depth', UINTEGER, false],
   ['path_call_ids', LIST(UBIGINT), false],
-  ['referring_page', UINTEGER, true],
+  [TEXT_COLUMNS[10], UINTEGER, true],
   ['proxies', LIST(UINTEGER), true],
   ['derived_seq', UBIGINT, false],
   ['path_key', UBIGINT, false],
@@ -57,109 +44,67 @@ const STAGING_TYPES = STAGING_COLUMNS.map(([, type]) => type);
 
 export const STAGING_DDL = `CREATE TEMPORARY TABLE IF NOT EXISTS calls_staging (${STAGING_COLUMNS.map(([name, type]) => `${name} ${type.toString()}`).join(', ')})`;
 
-/** `$1` is the dictionary (`StagedCalls.dictionary`): code n is its n-th text. */
+/** `$1` is the batch's dictionary: code n is its n-th text, and `$1[NULL]` is NULL. */
 export const INSERT_STAGED = `INSERT INTO calls (${STAGING_COLUMNS.map(([name]) => name).join(', ')})
 SELECT ${STAGING_COLUMNS.map(([name, type, text]) => (!text ? name : type.toString().endsWith('[]') ? `list_select($1, ${name})` : `$1[${name}]`)).join(', ')}
 FROM calls_staging`;
 
 export const CLEAR_STAGING = 'DELETE FROM calls_staging';
 
+const EMPTY_LIST = listValue([]);
+
 /**
- * The calls of one write, column by column, with their texts coded. `add` checks each call and
- * rejects what the table cannot hold exactly; nothing touches the store until `chunks`.
+ * Rows `from .. from + count` of `batch` as one staging chunk (at most `CHUNK_ROWS` rows);
+ * `pathKeys[i]` is the key of `batch.paths[i]`. The batch was checked when it was packed.
  */
-export class StagedCalls {
-  private readonly codes = new Map<string, number>();
-  private readonly texts: string[] = [];
-  private readonly columns: DuckDBValue[][] = STAGING_COLUMNS.map(() => []);
-  /** Each row's canonical path text, for its key. */
-  private readonly pathTexts: string[] = [];
-  /** Canonical texts by path array: the calls a call makes share one path array (analysis/derive/call-line.ts). */
-  private readonly textOfPath = new Map<readonly PathEntry[], string>();
+export function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, count: number): DuckDBDataChunk {
+  const { traces, rows } = batch;
+  const chunk = DuckDBDataChunk.create([...STAGING_TYPES], count);
+  const traceIds = traces.ids;
+  let c = 0;
+  const next = (): DuckDBVector => chunk.getColumnVector(c++);
+  const fill = (vector: DuckDBVector, value: (row: number) => unknown): void => {
+    const set = vector.setItem.bind(vector) as (i: number, v: unknown) => void;
+    for (let i = 0; i < count; i++) set(i, value(from + i));
+    vector.flush();
+  };
+  const text = (column: number) => (r: number) => rows.texts[r * TEXT_COUNT + column] || null;
+  const list = (ends: Uint32Array, codes: Uint32Array) => (r: number): DuckDBListValue => {
+    const start = r === 0 ? 0 : ends[r - 1]!;
+    return start === ends[r] ? EMPTY_LIST : listValue([...codes.subarray(start, ends[r])]);
+  };
+  let pathStart = 0;
+  for (let r = 0; r < from; r++) pathStart += rows.depth[r]!;
 
-  get length(): number {
-    return this.pathTexts.length;
-  }
-
-  add(traceId: bigint, traceHex: string, call: ServiceCall, derivedSeq: bigint): void {
-    if (call.traceId !== traceHex) throw new StorageError(`call ${call.callId} belongs to trace ${call.traceId}, not ${traceHex}`);
-    if (!SERVICE_KIND_SET.has(call.kind)) throw new StorageError(`call ${call.callId} has unknown kind ${JSON.stringify(call.kind)}`);
-    for (const entry of call.path) {
-      if (!CALLER_KINDS.has(entry.kind)) throw new StorageError(`call ${call.callId} has a path entry of unknown kind ${JSON.stringify(entry.kind)}`);
-    }
-    const c = this.columns;
-    let i = 0;
-    c[i++]!.push(traceId);
-    c[i++]!.push(parseId64(call.callId, 'call id'));
-    c[i++]!.push(call.synthetic);
-    c[i++]!.push(this.code(call.kind));
-    c[i++]!.push(this.code(call.service));
-    c[i++]!.push(this.code(call.request));
-    c[i++]!.push(call.resourceId === null ? null : parseId64(call.resourceId, 'resource id'));
-    c[i++]!.push(this.code(call.instance));
-    c[i++]!.push(this.code(call.k8s.cluster));
-    c[i++]!.push(this.code(call.k8s.node));
-    c[i++]!.push(this.code(call.k8s.namespace));
-    c[i++]!.push(this.code(call.k8s.pod));
-    c[i++]!.push(this.code(call.k8s.workload));
-    c[i++]!.push(checkInt64(call.startTimeUnixNano, 'start time'));
-    c[i++]!.push(checkInt64(call.durationNanos, 'duration'));
-    c[i++]!.push(call.failed);
-    c[i++]!.push(this.code(call.failureReason));
-    c[i++]!.push(this.codeList(call.stackTraces));
-    c[i++]!.push(call.path.length);
-    c[i++]!.push(listValue(call.path.map((e) => (e.callId === '' ? null : parseId64(e.callId, 'path call id')))));
-    c[i++]!.push(this.code(call.referringPage));
-    c[i++]!.push(this.codeList(call.proxies));
-    c[i++]!.push(derivedSeq);
-    let pathText = this.textOfPath.get(call.path);
-    if (pathText === undefined) {
-      pathText = callPathText(call.path);
-      this.textOfPath.set(call.path, pathText);
-    }
-    this.pathTexts.push(pathText);
-  }
-
-  /** The distinct canonical path texts, each with the first path that has it. */
-  paths(): Map<string, readonly PathEntry[]> {
-    const out = new Map<string, readonly PathEntry[]>();
-    for (const [path, text] of this.textOfPath) if (!out.has(text)) out.set(text, path);
-    return out;
-  }
-
-  /** The texts the codes stand for, as the list parameter of `INSERT_STAGED`. */
-  dictionary(): DuckDBListValue {
-    return listValue(this.texts);
-  }
-
-  /** ≤2048-row chunks for the `calls_staging` appender, each row with its path's key (`keys`: canonical text → key). */
-  chunks(keys: ReadonlyMap<string, bigint>): DuckDBDataChunk[] {
-    const pathKeys = this.pathTexts.map((text) => {
-      const key = keys.get(text);
-      if (key === undefined) throw new StorageError(`no path key resolved for the path ${text}`);
-      return key;
-    });
-    // The last staging column is path_key; `add` filled every other one.
-    const columns = [...this.columns.slice(0, -1), pathKeys];
-    return chunksOfColumns(STAGING_TYPES, columns);
-  }
-
-  private code(text: string | null): number | null {
-    if (text === null) return null;
-    let code = this.codes.get(text);
-    if (code === undefined) {
-      code = this.texts.push(text);
-      this.codes.set(text, code);
-    }
-    return code;
-  }
-
-  private codeList(texts: readonly string[]): DuckDBListValue {
-    return listValue(texts.map((text) => this.code(text)!));
-  }
+  fill(next(), (r) => traceIds[rows.trace[r]!]);
+  fill(next(), (r) => rows.callIds[r]);
+  fill(next(), (r) => (rows.flags[r]! & SYNTHETIC) !== 0);
+  for (let t = 0; t < 3; t++) fill(next(), text(t));
+  fill(next(), (r) => ((rows.flags[r]! & HAS_RESOURCE) !== 0 ? rows.resourceIds[r] : null));
+  for (let t = 3; t < 9; t++) fill(next(), text(t));
+  fill(next(), (r) => rows.starts[r]);
+  fill(next(), (r) => rows.durations[r]);
+  fill(next(), (r) => (rows.flags[r]! & FAILED) !== 0);
+  fill(next(), text(9));
+  fill(next(), list(rows.stackEnds, rows.stackCodes));
+  fill(next(), (r) => rows.depth[r]);
+  fill(next(), (r) => {
+    const depth = rows.depth[r]!;
+    const ids = new Array<bigint | null>(depth);
+    for (let k = 0; k < depth; k++) ids[k] = batch.pathCallIdNull[pathStart + k] ? null : batch.pathCallIds[pathStart + k]!;
+    pathStart += depth;
+    return listValue(ids);
+  });
+  fill(next(), text(10));
+  fill(next(), list(rows.proxyEnds, rows.proxyCodes));
+  fill(next(), (r) => traces.derivedSeqs[rows.trace[r]!]);
+  fill(next(), (r) => pathKeys[rows.path[r]!]);
+  return chunk;
 }
 
-function checkInt64(value: bigint, what: string): bigint {
-  if (BigInt.asIntN(64, value) !== value) throw new StorageError(`${what} ${value} does not fit a signed 64-bit integer`);
-  return value;
+/** `batch`'s rows as staging chunks of at most `CHUNK_ROWS` rows. */
+export function stagingChunks(batch: CallBatch, pathKeys: BigUint64Array): DuckDBDataChunk[] {
+  const chunks: DuckDBDataChunk[] = [];
+  for (let from = 0; from < batch.rows.count; from += CHUNK_ROWS) chunks.push(stagingChunk(batch, pathKeys, from, Math.min(CHUNK_ROWS, batch.rows.count - from)));
+  return chunks;
 }

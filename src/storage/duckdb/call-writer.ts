@@ -1,22 +1,20 @@
 /**
- * `replaceTraceCalls` for DuckDB: every entry converted and checked first (a bad entry rejects the
- * whole call before the store is touched), then one transaction deletes the traces' old calls,
- * resolves the path keys of the new ones (adding dictionary rows for new paths, `path-keys.ts`),
- * inserts them through the staging table (`call-staging.ts`), upserts their derivations and marks
- * the minutes of the deleted and inserted calls for the rollups (`analytics/rollup-minutes.ts`).
- * Path keys are remembered only after the commit.
+ * `replaceTraceCalls` for DuckDB, from a packed and checked `CallBatch` (`call-batch.ts`): one
+ * transaction deletes the traces' old calls, resolves the path keys of the new ones (adding
+ * dictionary rows for new paths, `path-keys.ts`), inserts them through the staging table
+ * (`call-staging.ts`), upserts their derivations and marks the minutes of the deleted and
+ * inserted calls for the rollups (`analytics/rollup-minutes.ts`). Path keys are remembered only
+ * after the commit.
  *
  * Invariant the readers rely on: every call row of a trace carries the `derived_seq` of the
  * trace's `derivations` row. The delete finds old calls by it, before the upsert changes it.
  */
 import { LIST, UBIGINT, UHUGEINT, VARCHAR, listValue } from '@duckdb/node-api';
-import { StorageError } from '../api/storage.js';
-import type { TraceCalls } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
-import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, StagedCalls } from './call-staging.js';
-import { parseTraceId } from './id-codec.js';
+import type { CallBatch } from './call-batch.js';
+import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, stagingChunks } from './call-staging.js';
 import { markDirty } from './analytics/rollup-minutes.js';
-import { callPathLists, type PathKeys, type PathLists } from './path-keys.js';
+import type { PathKeys, PathLists } from './path-keys.js';
 
 // Lists of ids are bound as one LIST parameter and unnested in a subquery. Measured with 500
 // traces per call: this shape costs 5–8 µs per trace, while `IN (SELECT unnest($1))` and a bare
@@ -32,21 +30,12 @@ const DELETE_CALLS = `DELETE FROM calls USING (
 ) AS o
 WHERE calls.trace_id = o.trace_id AND calls.derived_seq = o.derived_seq RETURNING calls.start_time_ns`;
 
-interface PreparedEntry {
-  readonly traceId: bigint;
-  readonly derivedSeq: bigint;
-  /** Old rows may exist: delete them first. */
-  readonly mayHaveCalls: boolean;
-}
-
-export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, entries: readonly TraceCalls[]): Promise<void> {
-  const { prepared, staged } = prepareEntries(entries);
-  if (prepared.length === 0) return;
-  const paths = new Map<string, PathLists>([...staged.paths()].map(([text, path]) => [text, callPathLists(path)]));
-  const toDelete = prepared.filter((e) => e.mayHaveCalls).map((e) => e.traceId);
-
-  const starts: bigint[] = [];
-  for (const entry of entries) for (const call of entry.calls) starts.push(call.startTimeUnixNano);
+export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, batch: CallBatch): Promise<void> {
+  const { traces, rows } = batch;
+  if (traces.ids.length === 0) return;
+  const paths = new Map<string, PathLists>(batch.paths.map((p) => [p.text, p.lists]));
+  const toDelete = traces.ids.filter((_, i) => traces.mayHaveCalls[i] === 1);
+  const starts: bigint[] = [...rows.starts];
   const keys = await conn.transaction(async () => {
     if (toDelete.length > 0) {
       // The delete returns the old calls' starts: their minutes' rollup rows change too.
@@ -54,48 +43,16 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, e
       for (const [start] of deleted) starts.push(start as bigint);
     }
     const resolved = await pathKeys.resolve(conn, paths);
-    if (staged.length > 0) {
+    if (rows.count > 0) {
+      const keyOfPath = BigUint64Array.from(batch.paths, (p) => resolved.get(p.text)!);
       await conn.run(STAGING_DDL);
-      await conn.appendChunks('calls_staging', staged.chunks(resolved), { temporary: true });
-      await conn.execute(INSERT_STAGED, [staged.dictionary()], [LIST(VARCHAR)]);
+      await conn.appendChunks('calls_staging', stagingChunks(batch, keyOfPath), { temporary: true });
+      await conn.execute(INSERT_STAGED, [listValue([...batch.dictionary])], [LIST(VARCHAR)]);
       await conn.execute(CLEAR_STAGING);
     }
-    await conn.execute(
-      UPSERT_DERIVATIONS,
-      [listValue(prepared.map((e) => e.traceId)), listValue(prepared.map((e) => e.derivedSeq))],
-      [LIST(UHUGEINT), LIST(UBIGINT)],
-    );
+    await conn.execute(UPSERT_DERIVATIONS, [listValue([...traces.ids]), listValue([...traces.derivedSeqs])], [LIST(UHUGEINT), LIST(UBIGINT)]);
     await markDirty(conn, starts, Date.now());
     return resolved;
   });
   pathKeys.remember(keys);
-}
-
-/**
- * Checks and stages every entry; a trace named twice keeps its last entry (entries apply in
- * order), so the calls of earlier entries for it are staged only when no later entry names it.
- */
-function prepareEntries(entries: readonly TraceCalls[]): { prepared: PreparedEntry[]; staged: StagedCalls } {
-  const last = new Map<string, number>();
-  const seen = new Set<string>();
-  const byTrace = new Map<string, PreparedEntry>();
-  entries.forEach((entry, i) => last.set(entry.traceId, i));
-  const staged = new StagedCalls();
-  entries.forEach((entry, i) => {
-    const traceId = parseTraceId(entry.traceId);
-    if (entry.derivedSeq < 0n || entry.derivedSeq >= 1n << 64n) {
-      throw new StorageError(`derivedSeq ${entry.derivedSeq} of trace ${entry.traceId} is not a sequence number`);
-    }
-    const repeated = seen.has(entry.traceId);
-    seen.add(entry.traceId);
-    if (last.get(entry.traceId) === i) {
-      for (const call of entry.calls) staged.add(traceId, entry.traceId, call, entry.derivedSeq);
-    } else {
-      // Still checked: a bad entry rejects the whole write even when a later one replaces it.
-      const check = new StagedCalls();
-      for (const call of entry.calls) check.add(traceId, entry.traceId, call, entry.derivedSeq);
-    }
-    byTrace.set(entry.traceId, { traceId, derivedSeq: entry.derivedSeq, mayHaveCalls: repeated || !entry.firstDerivation });
-  });
-  return { prepared: [...byTrace.values()], staged };
 }

@@ -41,6 +41,7 @@ import { DuckDbAnalytics } from './analytics/analytics.js';
 import { SerialConnection, asStorageError } from './connection.js';
 import { CALL_SELECT_COLUMNS, CALL_SELECT_FROM, callFromRow } from './call-rows.js';
 import { replaceCalls } from './call-writer.js';
+import { packTraceCalls, type CallBatch } from './call-batch.js';
 import { refreshDirtyBuckets } from './analytics/rollup-refresh.js';
 import { deleteCallsBefore } from './call-retention.js';
 import { FLOW_EXACT_LIMIT } from './analytics/flow.js';
@@ -96,6 +97,11 @@ export interface DuckDbStore extends Storage {
   refreshRollups(quietMs?: number): Promise<number>;
   /** Never null: DuckDB's buffer manager lives in this process. */
   memoryUsage(): Promise<StoreMemory>;
+  /**
+   * `replaceTraceCalls` of a batch `packTraceCalls` made (and checked), maybe on another thread:
+   * the storage worker's proxy packs there and transfers the batch (`call-batch.ts`).
+   */
+  replaceCallBatch(batch: CallBatch): Promise<void>;
 }
 
 export const DATABASE_FILE = 'tributary.duckdb';
@@ -245,7 +251,11 @@ class DuckDbStorage implements DuckDbStore {
   }
 
   replaceTraceCalls(entries: readonly TraceCalls[]): Promise<void> {
-    return this.writeCalls('replaceTraceCalls', () => replaceCalls(this.callWriter, this.pathKeys, entries));
+    return this.guard('replaceTraceCalls', () => this.replaceCallBatch(packTraceCalls(entries)));
+  }
+
+  replaceCallBatch(batch: CallBatch): Promise<void> {
+    return this.writeCalls('replaceTraceCalls', () => replaceCalls(this.callWriter, this.pathKeys, batch));
   }
 
   derivedTraces(traceIds: readonly string[]): Promise<Set<string>> {

@@ -7,6 +7,7 @@ import { backtraceGroups as pathBacktraceGroups } from '../memory/analytics.js';
 import { backtraceGroupsFromRows, backtraceGroupsSql } from './analytics/backtrace.js';
 import { runStatement } from './analytics/statement.js';
 import { replaceCalls } from './call-writer.js';
+import { packTraceCalls } from './call-batch.js';
 import { SerialConnection } from './connection.js';
 import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
 import { traceIdHex } from './id-codec.js';
@@ -101,7 +102,7 @@ describe('pathText', () => {
 describe('path keys in the writer', () => {
   it('give every call the key of its own path, and each path one key', async () => {
     const entries = trickyLines();
-    await replaceCalls(conn, new PathKeys(), entries);
+    await replaceCalls(conn, new PathKeys(), packTraceCalls(entries));
     expect(await miskeyed(entries)).toBe(0);
     expect(await scalar('SELECT count(*) = count(DISTINCT (path_kinds, path_names, path_requests)) FROM call_paths')).toBe(true);
     expect(await scalar('SELECT count(*)::INTEGER FROM call_paths')).toBe(distinctPathCount(entries));
@@ -111,9 +112,9 @@ describe('path keys in the writer', () => {
   it('stay exact when every path hashes to the same key: the probe moves on to the next free key', async () => {
     const entries = trickyLines();
     const colliding = () => 42n;
-    await replaceCalls(conn, new PathKeys({ hash: colliding }), entries.slice(0, 4));
+    await replaceCalls(conn, new PathKeys({ hash: colliding }), packTraceCalls(entries.slice(0, 4)));
     // A new writer (as after a restart) remembers nothing, and must find the same keys again.
-    await replaceCalls(conn, new PathKeys({ hash: colliding }), entries.map((e) => ({ ...e, firstDerivation: false })));
+    await replaceCalls(conn, new PathKeys({ hash: colliding }), packTraceCalls(entries.map((e) => ({ ...e, firstDerivation: false }))));
     expect(await miskeyed(entries)).toBe(0);
     const paths = distinctPathCount(entries);
     const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
@@ -123,7 +124,7 @@ describe('path keys in the writer', () => {
 
   it('wrap around past the largest key', async () => {
     const entries = trickyLines().slice(0, 3);
-    await replaceCalls(conn, new PathKeys({ hash: () => MAX_KEY }), entries);
+    await replaceCalls(conn, new PathKeys({ hash: () => MAX_KEY }), packTraceCalls(entries));
     const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
     expect(keys).toContain(MAX_KEY);
     expect(keys).toContain(0n);
@@ -133,10 +134,10 @@ describe('path keys in the writer', () => {
 
   it('write no dictionary rows for paths already there, even with a lone surrogate in them', async () => {
     const entries = trickyLines();
-    await replaceCalls(conn, new PathKeys(), entries);
+    await replaceCalls(conn, new PathKeys(), packTraceCalls(entries));
     const before = await scalar('SELECT count(*) FROM call_paths');
     const more = trickyLines(100);
-    await replaceCalls(conn, new PathKeys(), more);
+    await replaceCalls(conn, new PathKeys(), packTraceCalls(more));
     expect(await scalar('SELECT count(*) FROM call_paths')).toBe(before);
     expect(await miskeyed([...entries, ...more])).toBe(0);
   });
@@ -146,10 +147,10 @@ describe('path keys in the writer', () => {
     const entries = trickyLines();
     // Make the write fail after the path keys were resolved and the calls appended.
     await conn.run('ALTER TABLE derivations RENAME TO derivations_away');
-    await expect(replaceCalls(conn, keys, entries.slice(0, 2))).rejects.toThrow(/derivations/);
+    await expect(replaceCalls(conn, keys, packTraceCalls(entries.slice(0, 2)))).rejects.toThrow(/derivations/);
     await conn.run('ALTER TABLE derivations_away RENAME TO derivations');
     expect(await scalar('SELECT count(*) FROM call_paths')).toBe(0n);
-    await replaceCalls(conn, keys, entries);
+    await replaceCalls(conn, keys, packTraceCalls(entries));
     expect(await miskeyed(entries)).toBe(0);
     await expectBacktracesMatch(entries);
   });

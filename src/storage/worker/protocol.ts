@@ -4,13 +4,16 @@
  * Every `Storage` method except `close` is forwarded as `{ type: 'call', method, args }` and
  * answered by one `result` with the same id; requests travel in order, several to a message. Arguments and results cross by structured clone
  * (which keeps bigints, Maps, Sets and byte arrays), except `appendSpans`'s batch, which is packed
- * into one transferred buffer (`batch-transfer.ts`), and `ReadOptions` signals, which stay on the
+ * into one transferred buffer (`batch-transfer.ts`), `replaceTraceCalls`'s entries, which are packed
+ * into columns with transferred buffers (`duckdb/call-batch.ts`), and `ReadOptions` signals, which stay on the
  * main thread (`READ_OPTIONS_ARGUMENT`: an unanswered `cancel` request aborts the worker's copy).
  * The method list is checked against the
  * `Storage` interface, so a method added to the interface fails to compile here until it is
  * forwarded.
  */
-import type { Storage, StorageCapabilities } from '../api/storage.js';
+import type { Storage, StorageCapabilities, TraceCalls } from '../api/storage.js';
+import type { DuckDbStore } from '../duckdb/duckdb-storage.js';
+import { callBatchBuffers, packTraceCalls, type CallBatch } from '../duckdb/call-batch.js';
 import { StorageError } from '../api/storage.js';
 import type { SpanBatch } from '../../model/span-batch.js';
 import { packSpanBatch, unpackSpanBatch } from './batch-transfer.js';
@@ -151,11 +154,29 @@ export interface EncodedArguments {
 }
 
 export function encodeArguments(method: ForwardedMethod, args: readonly unknown[]): EncodedArguments {
-  if (method !== 'appendSpans') return { args, transfer: [] };
-  const packed = packSpanBatch(args[0] as SpanBatch);
-  return { args: [packed], transfer: [packed.buffer] };
+  if (method === 'appendSpans') {
+    const packed = packSpanBatch(args[0] as SpanBatch);
+    return { args: [packed], transfer: [packed.buffer] };
+  }
+  if (method === 'replaceTraceCalls') {
+    // Packed (and checked) here, where the calls were derived: the worker reads columns.
+    const batch = packTraceCalls(args[0] as readonly TraceCalls[]);
+    return { args: [batch], transfer: callBatchBuffers(batch) };
+  }
+  return { args, transfer: [] };
 }
 
-export function decodeArguments(method: ForwardedMethod, args: readonly unknown[]): readonly unknown[] {
-  return method === 'appendSpans' ? [unpackSpanBatch(args[0] as PackedSpanBatch)] : args;
+/**
+ * A call as the worker makes it on `storage`. `replaceTraceCalls` arrives as a `CallBatch`, which
+ * the worker hands to `replaceCallBatch` (the DuckDB store's, `worker-only`); a backend without
+ * one cannot be served here and rejects the write.
+ */
+export function decodeCall(storage: Storage, method: ForwardedMethod, args: readonly unknown[]): { readonly fn: (...args: unknown[]) => Promise<unknown>; readonly args: unknown[] } {
+  if (method === 'appendSpans') return { fn: storage.appendSpans.bind(storage) as (...args: unknown[]) => Promise<unknown>, args: [unpackSpanBatch(args[0] as PackedSpanBatch)] };
+  if (method === 'replaceTraceCalls') {
+    const batchWriter = storage as Partial<Pick<DuckDbStore, 'replaceCallBatch'>>;
+    if (typeof batchWriter.replaceCallBatch !== 'function') throw new StorageError('this store cannot take packed call batches (replaceCallBatch)');
+    return { fn: batchWriter.replaceCallBatch.bind(storage) as (...args: unknown[]) => Promise<unknown>, args: [args[0] as CallBatch] };
+  }
+  return { fn: (storage[method] as (...args: unknown[]) => Promise<unknown>).bind(storage), args: [...args] };
 }

@@ -8,7 +8,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Storage } from '../api/storage.js';
-import { READ_OPTIONS_ARGUMENT, decodeArguments, isForwardedMethod, toWireError } from './protocol.js';
+import { READ_OPTIONS_ARGUMENT, decodeCall, isForwardedMethod, toWireError } from './protocol.js';
 import type { FromWorker, Request, ToWorker } from './protocol.js';
 
 export async function serveStorage(port: MessagePort, open: () => Promise<Storage>): Promise<void> {
@@ -61,14 +61,13 @@ async function answer(port: MessagePort, storage: Storage, call: Extract<Request
   let value: unknown;
   try {
     if (!isForwardedMethod(call.method)) throw new Error(`the storage worker has no method ${String(call.method)}`);
-    const method = storage[call.method] as (...args: unknown[]) => Promise<unknown>;
-    const args = [...decodeArguments(call.method, call.args)];
+    const { fn, args } = decodeCall(storage, call.method, call.args);
     const optionsAt = READ_OPTIONS_ARGUMENT[call.method];
     if (signal !== undefined && optionsAt !== undefined) {
       while (args.length < optionsAt) args.push(undefined);
       args[optionsAt] = { signal };
     }
-    value = await method.apply(storage, args);
+    value = await fn(...args);
   } catch (error: unknown) {
     post(port, { type: 'result', id: call.id, ok: false, error: toWireError(error) });
     return;
