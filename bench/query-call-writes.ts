@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { deriveCalls } from '../src/analysis/derive-calls.js';
-import { ServiceInfoCache, skeletonFromBatch, traceIdOf } from '../src/ingest/skeletons.js';
+import { ServiceInfoCache, skeletonsOfBatch, traceIdOf } from '../src/ingest/skeletons.js';
 import type { SpanSkeleton } from '../src/model/skeleton.js';
 import { decodeTraceRequest } from '../src/otlp/decode-request.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
@@ -45,11 +45,12 @@ function deriveAll(): TraceCalls[] {
     const decoded = decodeTraceRequest(encodeTraceRequest(traffic.next().request));
     if (!decoded.ok) throw new Error(`generated request does not decode: ${decoded.error}`);
     const traces = new Map<string, SpanSkeleton[]>();
+    const skeletons = skeletonsOfBatch(decoded.batch, services);
     for (let i = 0; i < decoded.batch.length; i++) {
       const traceId = traceIdOf(decoded.batch, i);
       let spans = traces.get(traceId);
       if (spans === undefined) traces.set(traceId, (spans = []));
-      spans.push(skeletonFromBatch(decoded.batch, i, services));
+      spans.push(skeletons[i]!);
     }
     for (const [traceId, spans] of traces) {
       entries.push({ traceId, calls: deriveCalls(traceId, spans, { failureRules: [] }).calls, derivedSeq: 1n, firstDerivation: true });

@@ -3,7 +3,7 @@ import type { Metrics } from '../app/metrics.js';
 import type { SpanSkeleton } from '../model/skeleton.js';
 import type { SpanBatch } from '../model/span-batch.js';
 import type { Storage, TraceCalls } from '../storage/api/storage.js';
-import { skeletonFromBatch, skeletonsFromStoredTrace, traceIdOf, type ServiceInfoCache } from './skeletons.js';
+import { liveBatch, skeletonAt, skeletonsFromStoredTrace, traceIdOf, type LiveBatch, type ServiceInfoCache } from './skeletons.js';
 
 export interface AssemblerOptions {
   readonly storage: Storage;
@@ -21,7 +21,9 @@ export interface AssemblerOptions {
 
 interface LiveTrace {
   readonly traceId: string;
-  readonly spans: SpanSkeleton[];
+  /** Its spans so far: span k is row `rows[k]` of `batches[k]` (no object per span: see `LiveBatch`). */
+  readonly batches: LiveBatch[];
+  readonly rows: number[];
   lastSeenMs: number;
   minSeq: bigint;
   maxSeq: bigint;
@@ -102,20 +104,22 @@ export class Assembler {
   add(batch: SpanBatch, seq: bigint): void {
     const now = this.now();
     const { maxSpansPerTrace } = this.options;
+    const live = liveBatch(batch, this.options.services);
     for (let i = 0; i < batch.length; i++) {
       const traceId = traceIdOf(batch, i);
       let trace = this.live.get(traceId);
       if (trace === undefined) {
-        trace = { traceId, spans: [], lastSeenMs: now, minSeq: seq, maxSeq: seq, hasHistory: this.derivedHere.has(traceId) };
+        trace = { traceId, batches: [], rows: [], lastSeenMs: now, minSeq: seq, maxSeq: seq, hasHistory: this.derivedHere.has(traceId) };
         this.live.set(traceId, trace);
       }
       trace.lastSeenMs = now;
       if (seq > trace.maxSeq) trace.maxSeq = seq;
-      if (trace.spans.length >= maxSpansPerTrace) {
+      if (trace.rows.length >= maxSpansPerTrace) {
         this.options.metrics.spansTruncated.inc();
         continue;
       }
-      trace.spans.push(skeletonFromBatch(batch, i, this.options.services));
+      trace.batches.push(live);
+      trace.rows.push(i);
       this.liveSpanCount++;
     }
     if (seq > this.lastAddedSeq) this.lastAddedSeq = seq;
@@ -201,7 +205,7 @@ export class Assembler {
     for (const trace of this.live.values()) {
       if (trace.lastSeenMs <= deadline || overBudget > 0) {
         due.push(trace.traceId);
-        overBudget -= trace.spans.length;
+        overBudget -= trace.rows.length;
       }
     }
     // Up to SETTLE_PIPELINE chunks in flight: the next chunk is derived on this thread while the
@@ -236,8 +240,8 @@ export class Assembler {
         fromStore.push(trace.traceId);
         continue;
       }
-      fromMemory.push(this.derive(trace.traceId, trace.spans, trace.maxSeq, true));
-      sinceYield += trace.spans.length;
+      fromMemory.push(this.derive(trace.traceId, trace.rows.map((row, k) => skeletonAt(trace.batches[k]!, row)), trace.maxSeq, true));
+      sinceYield += trace.rows.length;
       // Derivation runs on the thread that answers OTLP requests: let them through now and then.
       if (sinceYield >= YIELD_SPANS) {
         sinceYield = 0;
@@ -252,7 +256,7 @@ export class Assembler {
       // A span that arrived while the store was written keeps the trace live for another settle.
       if (trace.maxSeq !== seqAtDerivation[index]) return;
       this.live.delete(trace.traceId);
-      this.liveSpanCount -= trace.spans.length;
+      this.liveSpanCount -= trace.rows.length;
     });
     this.trimDerivedHere();
     this.options.metrics.liveTraces.set(this.live.size);

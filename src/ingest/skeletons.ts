@@ -37,15 +37,59 @@ export function resourceIdHex(id: bigint): string {
   return id.toString(16).padStart(16, '0');
 }
 
-/** Span `i` of `batch` as a skeleton (a copy: nothing refers back into the batch's buffers). */
-export function skeletonFromBatch(batch: SpanBatch, i: number, services: ServiceInfoCache): SpanSkeleton {
-  const resource = batch.resources[batch.resourceIndex[i]!]!;
-  const resourceId = resourceIdHex(resource.id);
+/**
+ * What the assembler keeps of a committed batch while its traces wait to settle: the columns a
+ * skeleton is made of, and each resource's id and service resolved once. Not the payloads, nor the
+ * resources' bytes, which are views into the request body: keeping those would hold every body for
+ * the settle window.
+ *
+ * Live spans are kept as (batch, row) rather than as `SpanSkeleton` objects: at ~60K spans/s and a
+ * 10 s settle window that is ~600K spans, and as objects (with their hex ids and bigints, ~6 heap
+ * objects a span) they all lived long enough to be promoted, so every major GC marked them again.
+ * Skeletons are made when a trace settles and die young.
+ */
+export interface LiveBatch {
+  readonly spanIds: Uint8Array;
+  readonly parentSpanIds: Uint8Array;
+  readonly names: readonly string[];
+  readonly kinds: Uint8Array;
+  readonly startTimeUnixNano: BigInt64Array;
+  readonly endTimeUnixNano: BigInt64Array;
+  readonly statusCodes: Uint8Array;
+  readonly statusMessages: readonly string[];
+  readonly semantics: SpanBatch['semantics'];
+  readonly resourceIndex: Uint32Array;
+  /** Per resource of the batch: its id's hex and its service. */
+  readonly resourceIds: readonly string[];
+  readonly services: readonly ServiceInfo[];
+}
+
+export function liveBatch(batch: SpanBatch, services: ServiceInfoCache): LiveBatch {
+  const resourceIds = batch.resources.map((r) => resourceIdHex(r.id));
+  return {
+    spanIds: batch.spanIds,
+    parentSpanIds: batch.parentSpanIds,
+    names: batch.names,
+    kinds: batch.kinds,
+    startTimeUnixNano: batch.startTimeUnixNano,
+    endTimeUnixNano: batch.endTimeUnixNano,
+    statusCodes: batch.statusCodes,
+    statusMessages: batch.statusMessages,
+    semantics: batch.semantics,
+    resourceIndex: batch.resourceIndex,
+    resourceIds,
+    services: batch.resources.map((r, i) => services.get(resourceIds[i]!, r.attributes)),
+  };
+}
+
+/** Span `i` of a live batch as a skeleton. */
+export function skeletonAt(batch: LiveBatch, i: number): SpanSkeleton {
+  const resource = batch.resourceIndex[i]!;
   return {
     spanId: bytesToHex(batch.spanIds, i * 8, 8),
     parentSpanId: isAllZero(batch.parentSpanIds, i * 8, 8) ? '' : bytesToHex(batch.parentSpanIds, i * 8, 8),
-    resourceId,
-    service: services.get(resourceId, resource.attributes),
+    resourceId: batch.resourceIds[resource]!,
+    service: batch.services[resource]!,
     name: batch.names[i]!,
     kind: batch.kinds[i]!,
     startTimeUnixNano: batch.startTimeUnixNano[i]!,
@@ -54,6 +98,12 @@ export function skeletonFromBatch(batch: SpanBatch, i: number, services: Service
     statusMessage: batch.statusMessages[i]!,
     semantics: batch.semantics[i],
   };
+}
+
+/** Every span of `batch` as a skeleton, in batch order (tools and tests; the assembler keeps `LiveBatch`es). */
+export function skeletonsOfBatch(batch: SpanBatch, services: ServiceInfoCache): SpanSkeleton[] {
+  const live = liveBatch(batch, services);
+  return Array.from({ length: batch.length }, (_, i) => skeletonAt(live, i));
 }
 
 /** The skeletons of a stored trace, for re-derivation (slow path: decodes each span's payload). */

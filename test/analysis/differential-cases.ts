@@ -14,7 +14,7 @@ import { SeededRandom } from '../../src/analysis/testing/seeded-random.js';
 import { generateTopology, type GeneratedTopology } from '../../src/analysis/testing/topology.js';
 import { Metrics } from '../../src/app/metrics.js';
 import { Assembler } from '../../src/ingest/assembler.js';
-import { ServiceInfoCache, skeletonFromBatch, traceIdOf } from '../../src/ingest/skeletons.js';
+import { ServiceInfoCache, skeletonsOfBatch, traceIdOf } from '../../src/ingest/skeletons.js';
 import type { ServiceKind } from '../../src/model/service.js';
 import type { SpanSkeleton } from '../../src/model/skeleton.js';
 import type { SpanBatch } from '../../src/model/span-batch.js';
@@ -55,10 +55,11 @@ export function topologyFrom(generated: GeneratedTopology, resend: readonly numb
     if (decoded.rejected.length > 0) throw new Error(`seed ${generated.seed}: spans rejected: ${JSON.stringify(decoded.rejected)}`);
     batches.push(decoded.batch);
     if (resend.includes(index)) batches.push(decoded.batch);
+    const skeletons = skeletonsOfBatch(decoded.batch, services);
     for (let i = 0; i < decoded.batch.length; i++) {
       const traceId = traceIdOf(decoded.batch, i);
       const spans = spansByTrace.get(traceId) ?? [];
-      spans.push(skeletonFromBatch(decoded.batch, i, services));
+      spans.push(skeletons[i]!);
       spansByTrace.set(traceId, spans);
     }
   });
