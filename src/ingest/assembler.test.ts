@@ -28,13 +28,13 @@ function span(traceN: number, spanN: number, parent: number | undefined, name: s
   };
 }
 
-/** `count` traces frontend (SERVER → CLIENT) → checkout (SERVER), as one committed batch. */
-function traces(count: number): SpanBatch {
+/** `count` traces frontend (SERVER → CLIENT) → checkout (SERVER), as one committed batch; only the spans `keep` names. */
+function traces(count: number, keep: (spanN: number) => boolean = () => true): SpanBatch {
   const frontend: OtlpSpan[] = [];
   const checkout: OtlpSpan[] = [];
   for (let t = 0; t < count; t++) {
-    frontend.push(span(t, 0, undefined, 'GET /', 2), span(t, 1, 0, 'POST /checkout', 3));
-    checkout.push(span(t, 2, 1, 'POST /checkout', 2));
+    frontend.push(...[span(t, 0, undefined, 'GET /', 2), span(t, 1, 0, 'POST /checkout', 3)].filter((_, n) => keep(n)));
+    if (keep(2)) checkout.push(span(t, 2, 1, 'POST /checkout', 2));
   }
   const scope = { name: 'test', version: '1', attributes: [], droppedAttributesCount: 0 };
   const request: OtlpTraceRequest = {
@@ -149,6 +149,32 @@ describe('Assembler settling on its timer', () => {
     expect(writes).toBe(4); // the failed chunk once more
     expect(logged.filter((m) => m.includes('disk full'))).toHaveLength(1);
     expect(await storage.tracesNeedingDerivation(await storage.getDerivedWatermark())).toEqual([]);
+  });
+});
+
+describe('Assembler with a trace that keeps receiving spans', () => {
+  it('turns its rows into skeletons after two settle windows, and derives it whole when it settles', async () => {
+    const storage = openMemoryStorage();
+    let clock = 0;
+    const one = assembler(storage, () => clock, { settleMs: 100 });
+    one.start();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 150)); // the timer ticks every 50 ms
+    // Its three spans arrive 90 ms apart, each in a batch of its own, so it stays live 180 ms.
+    for (const [at, spanN] of [[0, 0], [90, 1], [180, 2]] as const) {
+      clock = at;
+      const batch = traces(1, (n) => n === spanN);
+      one.add(batch, (await storage.appendSpans(batch)).seq);
+      await tick();
+    }
+    clock = 210; // its oldest row is older than two windows, its last span newer than one: unpinned, not settled
+    await tick();
+    expect(one.liveTraceCount).toBe(1);
+    expect(await storage.getTraceCalls(traceIdHex(0))).toEqual([]);
+    clock = 400;
+    await tick();
+    expect(await one.stop()).toEqual({ derived: 0, left: 0 });
+    const calls = await storage.getTraceCalls(traceIdHex(0));
+    expect(calls.map((c) => `${c.service}:${c.request}:${c.path.map((p) => p.name).join('>')}`).sort()).toEqual(['checkout:POST /checkout:frontend', 'frontend:GET /:']);
   });
 });
 

@@ -21,15 +21,28 @@ export interface AssemblerOptions {
 
 interface LiveTrace {
   readonly traceId: string;
-  /** Its spans so far: span k is row `rows[k]` of `batches[k]` (no object per span: see `LiveBatch`). */
-  readonly batches: LiveBatch[];
-  readonly rows: number[];
+  /**
+   * Its spans so far: first `skeletons`, then row `rows[k]` of `batches[k]` for each k (no object
+   * per span: see `LiveBatch`). Rows older than `PIN_WINDOWS` settle windows become skeletons, so a
+   * trace that keeps receiving spans does not hold every batch it touched.
+   */
+  skeletons: SpanSkeleton[];
+  batches: LiveBatch[];
+  rows: number[];
+  /** When its oldest row was added. */
+  oldestRowMs: number;
   lastSeenMs: number;
   minSeq: bigint;
   maxSeq: bigint;
   /** True when stored spans of this trace may predate this live entry: derive from the store. */
   hasHistory: boolean;
 }
+
+/**
+ * Settle windows after which a live trace's rows become skeletons (`LiveTrace`): no batch stays
+ * referenced much longer than its traces would normally take to settle.
+ */
+const PIN_WINDOWS = 2;
 
 /** Settled traces processed per store round trip. */
 const SETTLE_CHUNK = 2_000;
@@ -109,15 +122,16 @@ export class Assembler {
       const traceId = traceIdOf(batch, i);
       let trace = this.live.get(traceId);
       if (trace === undefined) {
-        trace = { traceId, batches: [], rows: [], lastSeenMs: now, minSeq: seq, maxSeq: seq, hasHistory: this.derivedHere.has(traceId) };
+        trace = { traceId, skeletons: [], batches: [], rows: [], oldestRowMs: now, lastSeenMs: now, minSeq: seq, maxSeq: seq, hasHistory: this.derivedHere.has(traceId) };
         this.live.set(traceId, trace);
       }
       trace.lastSeenMs = now;
       if (seq > trace.maxSeq) trace.maxSeq = seq;
-      if (trace.rows.length >= maxSpansPerTrace) {
+      if (spanCount(trace) >= maxSpansPerTrace) {
         this.options.metrics.spansTruncated.inc();
         continue;
       }
+      if (trace.rows.length === 0) trace.oldestRowMs = now;
       trace.batches.push(live);
       trace.rows.push(i);
       this.liveSpanCount++;
@@ -202,10 +216,15 @@ export class Assembler {
     // Map iteration is insertion order, which approximates first-seen order: evicting from the
     // front under memory pressure settles the oldest traces first.
     let overBudget = this.liveSpanCount - this.options.maxLiveSpans;
+    const unpinBefore = this.now() - PIN_WINDOWS * this.options.settleMs;
     for (const trace of this.live.values()) {
       if (trace.lastSeenMs <= deadline || overBudget > 0) {
         due.push(trace.traceId);
-        overBudget -= trace.rows.length;
+        overBudget -= spanCount(trace);
+      } else if (trace.rows.length > 0 && trace.oldestRowMs < unpinBefore) {
+        trace.skeletons = skeletonsOf(trace);
+        trace.batches = [];
+        trace.rows = [];
       }
     }
     // Up to SETTLE_PIPELINE chunks in flight: the next chunk is derived on this thread while the
@@ -240,8 +259,8 @@ export class Assembler {
         fromStore.push(trace.traceId);
         continue;
       }
-      fromMemory.push(this.derive(trace.traceId, trace.rows.map((row, k) => skeletonAt(trace.batches[k]!, row)), trace.maxSeq, true));
-      sinceYield += trace.rows.length;
+      fromMemory.push(this.derive(trace.traceId, skeletonsOf(trace), trace.maxSeq, true));
+      sinceYield += spanCount(trace);
       // Derivation runs on the thread that answers OTLP requests: let them through now and then.
       if (sinceYield >= YIELD_SPANS) {
         sinceYield = 0;
@@ -256,7 +275,7 @@ export class Assembler {
       // A span that arrived while the store was written keeps the trace live for another settle.
       if (trace.maxSeq !== seqAtDerivation[index]) return;
       this.live.delete(trace.traceId);
-      this.liveSpanCount -= trace.rows.length;
+      this.liveSpanCount -= spanCount(trace);
     });
     this.trimDerivedHere();
     this.options.metrics.liveTraces.set(this.live.size);
@@ -314,6 +333,16 @@ export class Assembler {
   private trimDerivedHere(): void {
     if (this.derivedHere.size > REMEMBERED_DERIVATIONS) this.derivedHere.clear();
   }
+}
+
+function spanCount(trace: LiveTrace): number {
+  return trace.skeletons.length + trace.rows.length;
+}
+
+function skeletonsOf(trace: LiveTrace): SpanSkeleton[] {
+  const spans = trace.skeletons.slice();
+  for (let k = 0; k < trace.rows.length; k++) spans.push(skeletonAt(trace.batches[k]!, trace.rows[k]!));
+  return spans;
 }
 
 function describe(error: unknown): string {
