@@ -31,7 +31,7 @@ export interface IngestLimits {
   readonly maxQueuedSpans: number;
   /** Spans in one request; a larger request is refused whole (400 / INVALID_ARGUMENT). */
   readonly maxSpansPerRequest: number;
-  /** Span skeletons the assembler keeps in memory; above it the oldest traces settle early. */
+  /** Spans the assembler keeps in memory for traces waiting to settle; above it the oldest traces settle early. */
   readonly maxLiveSpans: number;
   /** Spans of one trace the assembler keeps; later spans are stored but left out of call derivation (counted). */
   readonly maxSpansPerTrace: number;

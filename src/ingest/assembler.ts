@@ -87,8 +87,9 @@ export interface StopOutcome {
 const READ_BATCH = 2_000;
 
 /**
- * Keeps a skeleton of every live trace and, once a trace has been idle for the settle window,
- * derives its service calls and replaces them in the store (DESIGN.md §1 "Assembler").
+ * Keeps the spans of every live trace (rows of their committed batches, `LiveBatch`) and, once a
+ * trace has been idle for the settle window, derives its service calls and replaces them in the
+ * store (DESIGN.md §1 "Assembler").
  *
  * Contract with the ingest pipeline: `add` is called with each batch right after the store
  * committed it, in commit order. Because spans are stored before they are added here, a trace

@@ -77,6 +77,26 @@ describe('packTraceCalls', () => {
     expect([...batch.traces.mayHaveCalls]).toEqual([1, 0]);
   });
 
+  it('tells paths apart whose entries would run together, and makes one path of texts DuckDB stores alike', () => {
+    const t = traceIdHex(4);
+    const call = (n: number, path: ServiceCall['path']) => serviceCall({ traceId: t, callId: spanIdHex(n), path });
+    const parent = pathEntry('service', 'p', 'GET /', spanIdHex(9));
+    const calls = [
+      call(1, [parent, pathEntry('service', 'ab', 'c', spanIdHex(8))]),
+      call(2, [parent, pathEntry('service', 'a', 'bc', spanIdHex(8))]),
+      call(3, [parent, pathEntry('service', '1|a', 'x', spanIdHex(8))]),
+      call(4, [pathEntry('service', 'p|service|1|a', 'x', spanIdHex(8))]),
+      call(5, [parent]),
+      call(6, [pathEntry('service', 'lone \ud800', 'r', spanIdHex(7))]),
+      call(7, [pathEntry('service', 'lone \ufffd', 'r', spanIdHex(7))]),
+      call(8, [pathEntry('service', 'a|b', 'c', spanIdHex(6))]),
+      call(9, [pathEntry('service', 'a', 'b|c', spanIdHex(6))]),
+    ];
+    const batch = packTraceCalls([entry(t, calls)]);
+    expect([...batch.rows.path]).toEqual([0, 1, 2, 3, 4, 5, 5, 6, 7]);
+    expect(unpack(batch).filter((_, i) => i !== 6)).toEqual(calls.filter((_, i) => i !== 6));
+  });
+
   it('packs a trace with no calls as a derivation without rows', () => {
     const batch = packTraceCalls([entry(traceIdHex(3), [], 5n, true)]);
     expect(batch.rows.count).toBe(0);

@@ -217,6 +217,9 @@ class Packer {
   private readonly dictionary: string[] = [];
   private readonly paths: { text: string; lists: PathLists }[] = [];
   private readonly pathByText = new Map<string, number>();
+  /** Path prefixes by (parent prefix, entry); 0 is the empty path. */
+  private readonly prefixes = new Map<string, number>();
+  private readonly pathOfPrefix = new Map<number, number>();
   /** The calls a call makes share one path array (analysis/derive/call-line.ts): its text is made once. */
   private readonly pathByArray = new Map<readonly PathEntry[], number>();
   private row = 0;
@@ -310,16 +313,38 @@ class Packer {
     return code;
   }
 
+  /**
+   * The index in `paths` of `path`. Paths are found through a tree of their prefixes, keyed by
+   * the parent prefix's number and one entry, so a path costs a few short keys; its canonical text
+   * (a JSON string of all its entries) is made only for a path the batch has not seen.
+   */
   private pathIndex(path: readonly PathEntry[]): number {
     let index = this.pathByArray.get(path);
     if (index !== undefined) return index;
-    const text = callPathText(path);
-    index = this.pathByText.get(text);
+    let node = 0;
+    for (const entry of path) {
+      // The name's length ends the name, so no text of either can forge another's key.
+      const key = `${node}|${entry.kind}|${entry.name.length}|${entry.name}${entry.request}`;
+      let child = this.prefixes.get(key);
+      if (child === undefined) {
+        child = this.prefixes.size + 1;
+        this.prefixes.set(key, child);
+      }
+      node = child;
+    }
+    index = this.pathOfPrefix.get(node);
     if (index === undefined) {
-      index = this.paths.push({ text, lists: callPathLists(path) }) - 1;
-      this.pathByText.set(text, index);
+      const text = callPathText(path);
+      // Texts that differ only in lone surrogates are one stored path (`callPathText`).
+      index = this.pathByText.get(text);
+      if (index === undefined) {
+        index = this.paths.push({ text, lists: callPathLists(path) }) - 1;
+        this.pathByText.set(text, index);
+      }
+      this.pathOfPrefix.set(node, index);
     }
     this.pathByArray.set(path, index);
     return index;
   }
+
 }
