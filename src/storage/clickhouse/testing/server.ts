@@ -169,8 +169,23 @@ interface NodePorts {
   readonly interserver: number;
 }
 
+/** Tries to start the nodes again, on new ports, when one found a port taken after `freePort` chose it. */
+const PORT_ATTEMPTS = 3;
+
 async function startNodes(count: number, cluster: ClusterSpec | undefined): Promise<ClickHouseTestServer[]> {
   if (!clickHouseAvailable()) throw new Error(CLICKHOUSE_MISSING);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNodesOnce(count, cluster);
+    } catch (error) {
+      // Between `freePort` and the server's bind, any process (an outgoing connection's ephemeral
+      // port, another test's server) may take the port: seen once in a full `npm test`.
+      if (attempt >= PORT_ATTEMPTS || !String(error).includes('Address already in use')) throw error;
+    }
+  }
+}
+
+async function startNodesOnce(count: number, cluster: ClusterSpec | undefined): Promise<ClickHouseTestServer[]> {
   // All ports are reserved before any config is written, because every node's config names every
   // other node's TCP port.
   const ports: NodePorts[] = [];
