@@ -48,17 +48,11 @@ export function resourceIdHex(id: bigint): string {
  * objects a span) they all lived long enough to be promoted, so every major GC marked them again.
  * Skeletons are made when a trace settles and die young.
  */
-export interface LiveBatch {
-  readonly spanIds: Uint8Array;
-  readonly parentSpanIds: Uint8Array;
-  readonly names: readonly string[];
-  readonly kinds: Uint8Array;
-  readonly startTimeUnixNano: BigInt64Array;
-  readonly endTimeUnixNano: BigInt64Array;
-  readonly statusCodes: Uint8Array;
-  readonly statusMessages: readonly string[];
-  readonly semantics: SpanBatch['semantics'];
-  readonly resourceIndex: Uint32Array;
+export interface LiveBatch
+  extends Pick<
+    SpanBatch,
+    'spanIds' | 'parentSpanIds' | 'names' | 'kinds' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'statusCodes' | 'statusMessages' | 'semantics' | 'resourceIndex'
+  > {
   /** Per resource of the batch: its id's hex and its service. */
   readonly resourceIds: readonly string[];
   readonly services: readonly ServiceInfo[];
