@@ -168,8 +168,8 @@ export function encodeArguments(method: ForwardedMethod, args: readonly unknown[
 
 /**
  * A call as the worker makes it on `storage`. `replaceTraceCalls` arrives as a `CallBatch`, which
- * the worker hands to `replaceCallBatch` (the DuckDB store's, `worker-only`); a backend without
- * one cannot be served here and rejects the write.
+ * the worker hands to the store's `replaceCallBatch` (`DuckDbStore`); a backend without one
+ * rejects the write with a `StorageError` that says so.
  */
 export function decodeCall(storage: Storage, method: ForwardedMethod, args: readonly unknown[]): { readonly fn: (...args: unknown[]) => Promise<unknown>; readonly args: unknown[] } {
   if (method === 'appendSpans') return { fn: storage.appendSpans.bind(storage) as (...args: unknown[]) => Promise<unknown>, args: [unpackSpanBatch(args[0] as PackedSpanBatch)] };
