@@ -24,6 +24,7 @@ import type { TraceCalls } from '../api/storage.js';
 import type { PathEntry, ServiceCall } from '../../model/call.js';
 import type { CallerKind, ServiceKind } from '../../model/service.js';
 import { SERVICE_KINDS } from '../../model/service.js';
+import { parseTraceId } from './id-codec.js';
 import { callPathLists, callPathText, type PathLists } from './path-keys.js';
 
 /** The text columns of a call row, in the order `CallBatch.texts` holds them per row. */
@@ -99,7 +100,6 @@ export function callBatchBuffers(batch: CallBatch): ArrayBuffer[] {
 
 const CALLER_KINDS: ReadonlySet<string> = new Set<CallerKind>([...SERVICE_KINDS, 'unknown']);
 const SERVICE_KIND_SET: ReadonlySet<string> = new Set<ServiceKind>(SERVICE_KINDS);
-const TRACE_ID_HEX = /^[0-9a-f]{32}$/;
 
 /** Packs (and checks) a `replaceTraceCalls` argument; see the module's contract. */
 export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
@@ -113,7 +113,7 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
   const traceSeqs: bigint[] = [];
   const traceMay: number[] = [];
   entries.forEach((entry, i) => {
-    if (!TRACE_ID_HEX.test(entry.traceId)) throw new StorageError(`malformed trace id ${JSON.stringify(entry.traceId)}: want 32 lower-case hex digits`);
+    const traceId = parseTraceId(entry.traceId);
     if (entry.derivedSeq < 0n || entry.derivedSeq >= 1n << 64n) {
       throw new StorageError(`derivedSeq ${entry.derivedSeq} of trace ${entry.traceId} is not a sequence number`);
     }
@@ -123,7 +123,7 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
     seen.add(entry.traceId);
     let t = traceIndex.get(entry.traceId);
     if (t === undefined) {
-      t = traceIds.push(BigInt(`0x${entry.traceId}`)) - 1;
+      t = traceIds.push(traceId) - 1;
       traceIndex.set(entry.traceId, t);
     }
     traceSeqs[t] = entry.derivedSeq;
