@@ -107,7 +107,6 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
   entries.forEach((entry, i) => last.set(entry.traceId, i));
   let rowCount = 0;
   let pathIdCount = 0;
-  const seen = new Set<string>();
   const traceIndex = new Map<string, number>();
   const traceIds: bigint[] = [];
   const traceSeqs: bigint[] = [];
@@ -119,9 +118,8 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
     }
     // Every entry is checked: a bad one rejects the whole write even when a later one replaces it.
     for (const call of entry.calls) checkCall(call, entry.traceId);
-    const repeated = seen.has(entry.traceId);
-    seen.add(entry.traceId);
     let t = traceIndex.get(entry.traceId);
+    const repeated = t !== undefined;
     if (t === undefined) {
       t = traceIds.push(traceId) - 1;
       traceIndex.set(entry.traceId, t);
