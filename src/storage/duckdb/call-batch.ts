@@ -116,8 +116,6 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
     if (entry.derivedSeq < 0n || entry.derivedSeq >= 1n << 64n) {
       throw new StorageError(`derivedSeq ${entry.derivedSeq} of trace ${entry.traceId} is not a sequence number`);
     }
-    // Every entry is checked: a bad one rejects the whole write even when a later one replaces it.
-    for (const call of entry.calls) checkCall(call, entry.traceId);
     let t = traceIndex.get(entry.traceId);
     const repeated = t !== undefined;
     if (t === undefined) {
@@ -132,11 +130,16 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
     }
   });
 
+  // Every call is checked, the packed ones as they are packed (each id is read once): a bad one
+  // rejects the whole write, even in an entry a later one replaces.
   const packer = new Packer(rowCount, pathIdCount);
   entries.forEach((entry, i) => {
-    if (last.get(entry.traceId) !== i) return;
+    if (last.get(entry.traceId) !== i) {
+      for (const call of entry.calls) checkCall(call, entry.traceId);
+      return;
+    }
     const t = traceIndex.get(entry.traceId)!;
-    for (const call of entry.calls) packer.add(t, call);
+    for (const call of entry.calls) packer.add(t, entry.traceId, call);
   });
   return {
     traces: { ids: traceIds, derivedSeqs: BigUint64Array.from(traceSeqs), mayHaveCalls: Uint8Array.from(traceMay) },
@@ -144,21 +147,23 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
   };
 }
 
+/** Checks what `Packer.add` checks, for a call that is not packed. */
 function checkCall(call: ServiceCall, traceHex: string): void {
+  checkFields(call, traceHex);
+  setId64(SCRATCH, 0, call.callId, 'call id');
+  if (call.resourceId !== null) setId64(SCRATCH, 0, call.resourceId, 'resource id');
+  for (const entry of call.path) if (entry.callId !== '') setId64(SCRATCH, 0, entry.callId, 'path call id');
+}
+
+/** Everything about a call the table cannot hold, but its ids (`setId64` checks those as it reads them). */
+function checkFields(call: ServiceCall, traceHex: string): void {
   if (call.traceId !== traceHex) throw new StorageError(`call ${call.callId} belongs to trace ${call.traceId}, not ${traceHex}`);
   if (!SERVICE_KIND_SET.has(call.kind)) throw new StorageError(`call ${call.callId} has unknown kind ${JSON.stringify(call.kind)}`);
-  checkId64(call.callId, 'call id');
-  if (call.resourceId !== null) checkId64(call.resourceId, 'resource id');
   checkInt64(call.startTimeUnixNano, 'start time');
   checkInt64(call.durationNanos, 'duration');
   for (const entry of call.path) {
     if (!CALLER_KINDS.has(entry.kind)) throw new StorageError(`call ${call.callId} has a path entry of unknown kind ${JSON.stringify(entry.kind)}`);
-    if (entry.callId !== '') checkId64(entry.callId, 'path call id');
   }
-}
-
-function checkId64(hex: string, what: string): void {
-  if (hex.length !== 16 || hexWord(hex, 0) < 0 || hexWord(hex, 8) < 0) throw new StorageError(`malformed ${what} ${JSON.stringify(hex)}: want 16 lower-case hex digits`);
 }
 
 /** Digit values of '0'-'9' and 'a'-'f'; -1 for every other UTF-16 unit below 128. */
@@ -179,19 +184,26 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const [LOW, HIGH] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
 
 /**
- * Writes a checked 16-digit hex id into element `index` of the `BigUint64Array` whose buffer
- * `words` views, as two 32-bit halves: ~10× cheaper than `BigInt('0x' + hex)` per id.
+ * Writes the 16-digit lower-case hex id `hex` into element `index` of the `BigUint64Array` whose
+ * buffer `words` views, as two 32-bit halves (~10× cheaper than `BigInt('0x' + hex)`); throws a
+ * `StorageError` naming `what` if it is not one.
  */
-function setId64(words: Uint32Array, index: number, hex: string): void {
-  words[2 * index + HIGH] = hexWord(hex, 0);
-  words[2 * index + LOW] = hexWord(hex, 8);
+function setId64(words: Uint32Array, index: number, hex: string, what: string): void {
+  const high = hexWord(hex, 0);
+  const low = hexWord(hex, 8);
+  if (hex.length !== 16 || high < 0 || low < 0) throw new StorageError(`malformed ${what} ${JSON.stringify(hex)}: want 16 lower-case hex digits`);
+  words[2 * index + HIGH] = high;
+  words[2 * index + LOW] = low;
 }
+
+/** Where `checkCall` parses ids it does not keep. */
+const SCRATCH = new Uint32Array(2);
 
 function checkInt64(value: bigint, what: string): void {
   if (BigInt.asIntN(64, value) !== value) throw new StorageError(`${what} ${value} does not fit a signed 64-bit integer`);
 }
 
-/** Fills a batch's row columns; `add` takes calls `checkCall` accepted. */
+/** Fills a batch's row columns; `add` checks each call as it packs it. */
 class Packer {
   private readonly trace: Uint32Array;
   private readonly callIds: BigUint64Array;
@@ -242,11 +254,12 @@ class Packer {
     this.pathCallIdNull = new Uint8Array(pathIds);
   }
 
-  add(trace: number, call: ServiceCall): void {
+  add(trace: number, traceHex: string, call: ServiceCall): void {
+    checkFields(call, traceHex);
     const r = this.row++;
     this.trace[r] = trace;
-    setId64(this.callIdWords, r, call.callId);
-    if (call.resourceId !== null) setId64(this.resourceIdWords, r, call.resourceId);
+    setId64(this.callIdWords, r, call.callId, 'call id');
+    if (call.resourceId !== null) setId64(this.resourceIdWords, r, call.resourceId, 'resource id');
     this.flags[r] = (call.synthetic ? SYNTHETIC : 0) | (call.failed ? FAILED : 0) | (call.resourceId !== null ? HAS_RESOURCE : 0);
     this.starts[r] = call.startTimeUnixNano;
     this.durations[r] = call.durationNanos;
@@ -272,7 +285,7 @@ class Packer {
     for (const entry of call.path) {
       const p = this.pathId++;
       if (entry.callId === '') this.pathCallIdNull[p] = 1;
-      else setId64(this.pathCallIdWords, p, entry.callId);
+      else setId64(this.pathCallIdWords, p, entry.callId, 'path call id');
     }
   }
 
