@@ -20,10 +20,12 @@ const TRACES_PER_REQUEST = 100;
 /** The hour every demo store's traces start in. */
 export const DEMO_WINDOW: TimeRange = { fromUnixNano: WINDOW_START, toUnixNano: WINDOW_START + BigInt(WINDOW_MS) * 1_000_000n };
 
-/** Appends whole requests of 100 traces until at least `targetSpans` spans, deriving as it goes; the store stays open. */
-export async function loadDemoTraffic(storage: Storage, targetSpans: number, log: (line: string) => void): Promise<{ spans: number; traces: number }> {
-  const messages: string[] = [];
-  const assembler = new Assembler({
+/**
+ * The assembler a benchmark loads demo traffic through: it settles on the next tick and holds
+ * whatever it is given (the loaders flush it every few requests).
+ */
+export function demoAssembler(storage: Storage, log: (message: string) => void = () => undefined): Assembler {
+  return new Assembler({
     storage,
     services: new ServiceInfoCache({ proxyServices: [] }),
     derivation: { failureRules: [] },
@@ -31,8 +33,14 @@ export async function loadDemoTraffic(storage: Storage, targetSpans: number, log
     settleMs: 0,
     maxLiveSpans: 10_000_000,
     maxSpansPerTrace: 1_000_000,
-    log: (message) => messages.push(message),
+    log,
   });
+}
+
+/** Appends whole requests of 100 traces until at least `targetSpans` spans, deriving as it goes; the store stays open. */
+export async function loadDemoTraffic(storage: Storage, targetSpans: number, log: (line: string) => void): Promise<{ spans: number; traces: number }> {
+  const messages: string[] = [];
+  const assembler = demoAssembler(storage, (message) => messages.push(message));
   const traffic = new DemoTraffic({ seed: 1, windowStartUnixNano: WINDOW_START, windowMs: WINDOW_MS, tracesPerRequest: TRACES_PER_REQUEST });
   let spans = 0;
   let traces = 0;

@@ -18,17 +18,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { foldFlow } from '../src/analysis/flow.js';
-import { Metrics } from '../src/app/metrics.js';
-import { Assembler } from '../src/ingest/assembler.js';
-import { ServiceInfoCache } from '../src/ingest/skeletons.js';
+import type { Assembler } from '../src/ingest/assembler.js';
 import { decodeTraceRequest } from '../src/otlp/decode-request.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
 import type { FocalFilter, TimeRange } from '../src/storage/api/call-queries.js';
 import { DATABASE_FILE, openDuckDbStorage, type DuckDbStore } from '../src/storage/duckdb/duckdb-storage.js';
+import { DEMO_WINDOW, demoAssembler } from './demo-load.js';
 import { DemoTraffic } from './query-traffic.js';
 import { numberFlag, percentile, round, stringFlag, writePartResult, type Measure } from './result.js';
 
-const START = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z, as the other demo stores
+const START = DEMO_WINDOW.fromUnixNano;
 const MINUTE = 60_000_000_000n;
 const minutes = numberFlag('minutes', 60);
 const spansPerMinute = numberFlag('spans-per-minute', 166_700);
@@ -70,16 +69,7 @@ async function main(): Promise<void> {
   const details: Record<string, unknown> = { dataDir, reused: reuse, minutes, spansPerMinute, dirty, runs };
   try {
     if (!reuse) {
-      const assembler = new Assembler({
-        storage,
-        services: new ServiceInfoCache({ proxyServices: [] }),
-        derivation: { failureRules: [] },
-        metrics: new Metrics(),
-        settleMs: 0,
-        maxLiveSpans: 10_000_000,
-        maxSpansPerTrace: 1_000_000,
-        log: () => undefined,
-      });
+      const assembler = demoAssembler(storage);
       const loading = performance.now();
       let spans = 0;
       for (let m = 0; m < minutes - dirty; m++) spans += await loadMinute(storage, assembler, m);

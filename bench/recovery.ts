@@ -12,14 +12,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deriveCalls } from '../src/analysis/derive-calls.js';
-import { Metrics } from '../src/app/metrics.js';
-import { Assembler } from '../src/ingest/assembler.js';
 import { ServiceInfoCache, skeletonsFromStoredTrace } from '../src/ingest/skeletons.js';
 import { decodeTraceRequest } from '../src/otlp/decode-request.js';
 import { encodeTraceRequest } from '../src/otlp/encode.js';
 import type { Storage, TraceCalls } from '../src/storage/api/storage.js';
 import { openDuckDbStorage } from '../src/storage/duckdb/duckdb-storage.js';
 import { openWorkerStorage } from '../src/storage/worker/worker-storage.js';
+import { demoAssembler } from './demo-load.js';
 import { DemoTraffic } from './query-traffic.js';
 
 const flag = (name: string, fallback: number) => {
@@ -30,23 +29,11 @@ const TRACES = flag('traces', 20_000);
 const BASE_SPANS = flag('base-spans', 500_000);
 const TRACES_PER_REQUEST = 100;
 
-function assembler(storage: Storage): Assembler {
-  return new Assembler({
-    storage,
-    services: new ServiceInfoCache({ proxyServices: [] }),
-    derivation: { failureRules: [] },
-    metrics: new Metrics(),
-    settleMs: 0,
-    maxLiveSpans: 10_000_000,
-    maxSpansPerTrace: 100_000,
-    log: () => undefined,
-  });
-}
 
 async function build(dataDir: string): Promise<{ baseSpans: number; pendingSpans: number }> {
   const storage = await openDuckDbStorage({ dataDir });
   const traffic = new DemoTraffic({ seed: 3, windowStartUnixNano: 1_767_225_600_000_000_000n, windowMs: 3_600_000, tracesPerRequest: TRACES_PER_REQUEST });
-  const history = assembler(storage);
+  const history = demoAssembler(storage);
   let baseSpans = 0;
   while (baseSpans < BASE_SPANS) {
     const decoded = decodeTraceRequest(encodeTraceRequest(traffic.next().request));
@@ -132,7 +119,7 @@ try {
   console.log(`store: ${built.baseSpans} derived spans + ${TRACES} underived traces (${built.pendingSpans} spans); ${os.cpus().length} cores`);
   for (const name of ['per-trace', 'batched']) cpSync(source, path.join(root, name), { recursive: true });
   if (!process.argv.includes('--batched-only')) await measure('per-trace getTrace', path.join(root, 'per-trace'), recoverPerTrace);
-  await measure('batched getTraces', path.join(root, 'batched'), (storage) => assembler(storage).recover());
+  await measure('batched getTraces', path.join(root, 'batched'), (storage) => demoAssembler(storage).recover());
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
