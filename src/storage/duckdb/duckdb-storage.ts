@@ -16,7 +16,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { LIST, UBIGINT, UHUGEINT, listValue } from '@duckdb/node-api';
+import { UHUGEINT } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoreMemory, StoredTrace, TraceCalls } from '../api/storage.js';
@@ -44,10 +44,11 @@ import { replaceCalls } from './call-writer.js';
 import { packTraceCalls, type CallBatch } from './call-batch.js';
 import { refreshDirtyBuckets } from './analytics/rollup-refresh.js';
 import { deleteCallsBefore } from './call-retention.js';
+import { derivedTraces, readDerivedWatermark, tracesNeedingDerivation, writeDerivedWatermark } from './derivation-records.js';
 import { FLOW_EXACT_LIMIT } from './analytics/flow.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { useInterruptible } from './interruptible.js';
-import { parseTraceId, traceIdHex } from './id-codec.js';
+import { parseTraceId } from './id-codec.js';
 import { PathKeys } from './path-keys.js';
 import { migrate } from './schema.js';
 import { checkBatch } from '../check-batch.js';
@@ -259,38 +260,19 @@ class DuckDbStorage implements DuckDbStore {
   }
 
   derivedTraces(traceIds: readonly string[]): Promise<Set<string>> {
-    return this.read('derivedTraces', async (conn) => {
-      const ids = traceIds.map(parseTraceId);
-      if (ids.length === 0) return new Set<string>();
-      // A join with the unnested list (0.9 ms p50 for 50 ids among 1M) beats `IN (SELECT unnest(…))` (2.8 ms).
-      const rows = (await conn.query(`SELECT d.trace_id FROM derivations d
-        JOIN (SELECT DISTINCT unnest($1::UHUGEINT[]) AS trace_id) q ON d.trace_id = q.trace_id`, [listValue(ids)], [LIST(UHUGEINT)])).getRows();
-      return new Set(rows.map(([id]) => traceIdHex(id as bigint)));
-    });
+    return this.read('derivedTraces', (conn) => derivedTraces(conn, traceIds));
   }
 
   tracesNeedingDerivation(afterSeq: bigint): Promise<string[]> {
-    return this.read('tracesNeedingDerivation', async (conn) => {
-      // `last_seq` grows with insertion order, so zone maps confine this scan to the recent row groups.
-      const rows = (await conn.query(`SELECT s.trace_id
-        FROM (SELECT trace_id, max(last_seq) AS last_seq FROM trace_blocks WHERE last_seq > $1 GROUP BY trace_id) s
-        LEFT JOIN derivations d ON d.trace_id = s.trace_id
-        WHERE d.derived_seq IS NULL OR d.derived_seq < s.last_seq`, [clampSeq(afterSeq)], [UBIGINT])).getRows();
-      return rows.map(([id]) => traceIdHex(id as bigint));
-    });
+    return this.read('tracesNeedingDerivation', (conn) => tracesNeedingDerivation(conn, afterSeq));
   }
 
   getDerivedWatermark(): Promise<bigint> {
-    return this.read('getDerivedWatermark', async (conn) => {
-      const rows = (await conn.query('SELECT value FROM meta WHERE key = $1', ['derived_watermark'])).getRows();
-      return rows.length === 0 ? 0n : BigInt(rows[0]![0] as string);
-    });
+    return this.read('getDerivedWatermark', readDerivedWatermark);
   }
 
   setDerivedWatermark(seq: bigint): Promise<void> {
-    return this.writeCalls('setDerivedWatermark', async () => {
-      await this.callWriter.execute(SET_META, ['derived_watermark', seq.toString()]);
-    });
+    return this.writeCalls('setDerivedWatermark', () => writeDerivedWatermark(this.callWriter, seq));
   }
 
   getTrace(traceId: string, options?: ReadOptions): Promise<StoredTrace> {
@@ -402,9 +384,4 @@ class DuckDbStorage implements DuckDbStore {
   private closedError(): StorageError {
     return new StorageError(`the DuckDB store ${this.file} is closed`);
   }
-}
-
-/** `afterSeq` as a UBIGINT parameter: below 0 means "every append". */
-function clampSeq(seq: bigint): bigint {
-  return seq < 0n ? 0n : seq;
 }
