@@ -100,6 +100,8 @@ export function callCases(store: StoreHandle): void {
         const calls = await store.storage.getTraceCalls(t);
         expect(calls).toHaveLength(1500);
         expect(calls[1499]!.path[0]!.name).toBe(`caller-${ti}-1499`);
+        // Every field, path call ids included, across the chunk boundaries.
+        expect(calls).toEqual(entries[ti]!.calls);
       }
     });
 

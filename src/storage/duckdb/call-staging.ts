@@ -54,10 +54,11 @@ export const CLEAR_STAGING = 'DELETE FROM calls_staging';
 const EMPTY_LIST = listValue([]);
 
 /**
- * Rows `from .. from + count` of `batch` as one staging chunk (at most `CHUNK_ROWS` rows);
- * `pathKeys[i]` is the key of `batch.paths[i]`. The batch was checked when it was packed.
+ * Rows `from .. from + count` of `batch` as one staging chunk (at most `CHUNK_ROWS` rows), whose
+ * path call ids start at `pathStart` in `batch.pathCallIds`; `pathKeys[i]` is the key of
+ * `batch.paths[i]`. The batch was checked when it was packed.
  */
-export function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, count: number): DuckDBDataChunk {
+function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, count: number, pathStart: number): DuckDBDataChunk {
   const { traces, rows } = batch;
   const chunk = DuckDBDataChunk.create([...STAGING_TYPES], count);
   const traceIds = traces.ids;
@@ -73,9 +74,6 @@ export function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: n
     const start = r === 0 ? 0 : ends[r - 1]!;
     return start === ends[r] ? EMPTY_LIST : listValue([...codes.subarray(start, ends[r])]);
   };
-  let pathStart = 0;
-  for (let r = 0; r < from; r++) pathStart += rows.depth[r]!;
-
   fill(next(), (r) => traceIds[rows.trace[r]!]);
   fill(next(), (r) => rows.callIds[r]);
   fill(next(), (r) => (rows.flags[r]! & SYNTHETIC) !== 0);
@@ -88,11 +86,11 @@ export function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: n
   fill(next(), text(9));
   fill(next(), list(rows.stackEnds, rows.stackCodes));
   fill(next(), (r) => rows.depth[r]);
+  let pathId = pathStart; // rows are filled in order
   fill(next(), (r) => {
     const depth = rows.depth[r]!;
     const ids = new Array<bigint | null>(depth);
-    for (let k = 0; k < depth; k++) ids[k] = batch.pathCallIdNull[pathStart + k] ? null : batch.pathCallIds[pathStart + k]!;
-    pathStart += depth;
+    for (let k = 0; k < depth; k++, pathId++) ids[k] = batch.pathCallIdNull[pathId] ? null : batch.pathCallIds[pathId]!;
     return listValue(ids);
   });
   fill(next(), text(10));
@@ -105,6 +103,11 @@ export function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: n
 /** `batch`'s rows as staging chunks of at most `CHUNK_ROWS` rows. */
 export function stagingChunks(batch: CallBatch, pathKeys: BigUint64Array): DuckDBDataChunk[] {
   const chunks: DuckDBDataChunk[] = [];
-  for (let from = 0; from < batch.rows.count; from += CHUNK_ROWS) chunks.push(stagingChunk(batch, pathKeys, from, Math.min(CHUNK_ROWS, batch.rows.count - from)));
+  let pathStart = 0;
+  for (let from = 0; from < batch.rows.count; from += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, batch.rows.count - from);
+    chunks.push(stagingChunk(batch, pathKeys, from, count, pathStart));
+    for (let r = from; r < from + count; r++) pathStart += batch.rows.depth[r]!;
+  }
   return chunks;
 }
