@@ -97,6 +97,19 @@ describe('packTraceCalls', () => {
     expect(unpack(batch).filter((_, i) => i !== 6)).toEqual(calls.filter((_, i) => i !== 6));
   });
 
+  it('tells paths apart that share entry objects under different callers (a truncated path, a reused entry)', () => {
+    const t = traceIdHex(5);
+    const call = (n: number, path: ServiceCall['path']) => serviceCall({ traceId: t, callId: spanIdHex(n), path });
+    const a = pathEntry('service', 'a', 'GET /a', spanIdHex(1));
+    const b = pathEntry('service', 'b', 'GET /b', spanIdHex(2));
+    const x = pathEntry('service', 'x', 'GET /x', spanIdHex(3));
+    const calls = [call(4, [a, x]), call(5, [b, x]), call(6, [x]), call(7, [x, x]), call(8, [a, x])];
+    const batch = packTraceCalls([entry(t, calls)]);
+    expect([...batch.rows.path]).toEqual([0, 1, 2, 3, 0]);
+    expect(batch.paths.map((p) => p.lists.names)).toEqual([['a', 'x'], ['b', 'x'], ['x'], ['x', 'x']]);
+    expect(unpack(batch)).toEqual(calls);
+  });
+
   it('packs a trace with no calls as a derivation without rows', () => {
     const batch = packTraceCalls([entry(traceIdHex(3), [], 5n, true)]);
     expect(batch.rows.count).toBe(0);

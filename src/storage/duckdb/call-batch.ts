@@ -229,6 +229,14 @@ class Packer {
   private readonly pathByText = new Map<string, number>();
   /** Path prefixes by (parent prefix, entry); 0 is the empty path. */
   private readonly prefixes = new Map<string, number>();
+  /** `prefixParent[n]`: the prefix that prefix `n` extends by one entry. */
+  private readonly prefixParent: number[] = [0];
+  /**
+   * The prefix an entry object last ended. Calls of one caller share their path's entry objects
+   * (analysis/derive/call-line.ts), so a path is mostly walked by object identity; the hit counts
+   * only when the entry extends the same parent prefix, so any input stays exact.
+   */
+  private readonly prefixOfEntry = new Map<PathEntry, number>();
   private readonly pathOfPrefix = new Map<number, number>();
   /** The calls a call makes share one path array (analysis/derive/call-line.ts): its text is made once. */
   private readonly pathByArray = new Map<readonly PathEntry[], number>();
@@ -334,13 +342,19 @@ class Packer {
     if (index !== undefined) return index;
     let node = 0;
     for (const entry of path) {
+      const known = this.prefixOfEntry.get(entry);
+      if (known !== undefined && this.prefixParent[known] === node) {
+        node = known;
+        continue;
+      }
       // The name's length ends the name, so no text of either can forge another's key.
       const key = `${node}|${entry.kind}|${entry.name.length}|${entry.name}${entry.request}`;
       let child = this.prefixes.get(key);
       if (child === undefined) {
-        child = this.prefixes.size + 1;
+        child = this.prefixParent.push(node) - 1;
         this.prefixes.set(key, child);
       }
+      this.prefixOfEntry.set(entry, child);
       node = child;
     }
     index = this.pathOfPrefix.get(node);
