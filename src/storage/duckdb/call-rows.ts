@@ -1,10 +1,13 @@
 /**
- * Reading `calls` rows back into `ServiceCall`s (writes go through `call-staging.ts`). The path is stored as parallel lists (see `schema.ts`); a NULL in
- * `path_call_ids` stands for the '' call id of the `unknown` caller.
+ * Reading `calls` rows back into `ServiceCall`s (writes go through `call-staging.ts`). The path is
+ * stored as parallel lists (see `schema.ts`); call ids are trace-local ordinals into the trace's
+ * `derivations.call_ids` (`trace-call-ids.ts`), and a NULL in `path_call_ids` stands for the ''
+ * call id of the `unknown` caller.
  */
 import type { DuckDBListValue, DuckDBValue } from '@duckdb/node-api';
 import type { PathEntry, ServiceCall } from '../../model/call.js';
 import type { CallerKind, ServiceKind } from '../../model/service.js';
+import { StorageError } from '../api/storage.js';
 import { id64Hex } from './id-codec.js';
 
 /**
@@ -22,8 +25,16 @@ export const CALL_SELECT_COLUMNS = [
 /** The FROM clause `CALL_SELECT_COLUMNS` reads. */
 export const CALL_SELECT_FROM = 'calls c JOIN call_paths p ON p.path_key = c.path_key';
 
-/** A row of `CALL_SELECT_COLUMNS` back into the `ServiceCall` it was made from. */
-export function callFromRow(traceHex: string, row: readonly DuckDBValue[]): ServiceCall {
+/**
+ * A row of `CALL_SELECT_COLUMNS` back into the `ServiceCall` it was made from; `ids` is its
+ * trace's `derivations.call_ids`, what its ordinals stand for.
+ */
+export function callFromRow(traceHex: string, row: readonly DuckDBValue[], ids: readonly DuckDBValue[]): ServiceCall {
+  const idOf = (ordinal: DuckDBValue): string => {
+    const id = ids[(ordinal as number) - 1];
+    if (typeof id !== 'bigint') throw new StorageError(`trace ${traceHex} names call ordinal ${String(ordinal)}, but its derivation holds ${ids.length} ids`);
+    return id64Hex(id);
+  };
   const [callId, synthetic, kind, service, request, resourceId, instance, cluster, node, namespace, pod, workload, start, duration, failed, failureReason, stackTraces, pathKinds, pathNames, pathRequests, pathCallIds, referringPage, proxies] = row;
   const kinds = strings(pathKinds);
   const names = strings(pathNames);
@@ -33,11 +44,11 @@ export function callFromRow(traceHex: string, row: readonly DuckDBValue[]): Serv
     kind: k as CallerKind,
     name: names[i]!,
     request: requests[i]!,
-    callId: callIds[i] === null ? '' : id64Hex(callIds[i] as bigint),
+    callId: callIds[i] === null ? '' : idOf(callIds[i]!),
   }));
   return {
     traceId: traceHex,
-    callId: id64Hex(callId as bigint),
+    callId: idOf(callId!),
     synthetic: synthetic as boolean,
     kind: kind as ServiceKind,
     service: service as string,

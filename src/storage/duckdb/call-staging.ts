@@ -17,13 +17,14 @@ import { BIGINT, BOOLEAN, DuckDBDataChunk, LIST, UBIGINT, UHUGEINT, UINTEGER, li
 import type { DuckDBListValue, DuckDBType, DuckDBVector } from '@duckdb/node-api';
 import { CHUNK_ROWS } from './connection.js';
 import { FAILED, HAS_RESOURCE, SYNTHETIC, TEXT_COLUMNS, TEXT_COUNT, type CallBatch } from './call-batch.js';
+import type { TraceCallIds } from './trace-call-ids.js';
 
 type Column = readonly [name: string, type: DuckDBType, text: boolean];
 
 /** The staging columns, in order; `text` columns hold dictionary codes. */
 const STAGING_COLUMNS: readonly Column[] = [
   ['trace_id', UHUGEINT, false],
-  ['call_id', UBIGINT, false],
+  ['call_id', UINTEGER, false],
   ['synthetic', BOOLEAN, false],
   ...TEXT_COLUMNS.slice(0, 3).map((name): Column => [name, UINTEGER, true]),
   ['resource_id', UBIGINT, false],
@@ -34,7 +35,7 @@ const STAGING_COLUMNS: readonly Column[] = [
   [TEXT_COLUMNS[9], UINTEGER, true],
   ['stack_traces', LIST(UINTEGER), true],
   ['depth', UINTEGER, false],
-  ['path_call_ids', LIST(UBIGINT), false],
+  ['path_call_ids', LIST(UINTEGER), false],
   [TEXT_COLUMNS[10], UINTEGER, true],
   ['proxies', LIST(UINTEGER), true],
   ['derived_seq', UBIGINT, false],
@@ -56,9 +57,10 @@ const EMPTY_LIST = listValue([]);
 /**
  * Rows `from .. from + count` of `batch` as one staging chunk (at most `CHUNK_ROWS` rows), whose
  * path call ids start at `pathStart` in `batch.pathCallIds`; `pathKeys[i]` is the key of
- * `batch.paths[i]`. The batch was checked when it was packed.
+ * `batch.paths[i]`, and call ids are stored as their trace-local ordinals (`ids`,
+ * `trace-call-ids.ts`). The batch was checked when it was packed.
  */
-function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, count: number, pathStart: number): DuckDBDataChunk {
+function stagingChunk(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUint64Array, from: number, count: number, pathStart: number): DuckDBDataChunk {
   const { traces, rows } = batch;
   const chunk = DuckDBDataChunk.create([...STAGING_TYPES], count);
   const traceIds = traces.ids;
@@ -75,7 +77,7 @@ function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, 
     return start === ends[r] ? EMPTY_LIST : listValue([...codes.subarray(start, ends[r])]);
   };
   fill(next(), (r) => traceIds[rows.trace[r]!]);
-  fill(next(), (r) => rows.callIds[r]);
+  fill(next(), (r) => ids.callOrdinals[r]);
   fill(next(), (r) => (rows.flags[r]! & SYNTHETIC) !== 0);
   for (let t = 0; t < 3; t++) fill(next(), text(t));
   fill(next(), (r) => ((rows.flags[r]! & HAS_RESOURCE) !== 0 ? rows.resourceIds[r] : null));
@@ -89,9 +91,9 @@ function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, 
   let pathId = pathStart; // rows are filled in order
   fill(next(), (r) => {
     const depth = rows.depth[r]!;
-    const ids = new Array<bigint | null>(depth);
-    for (let k = 0; k < depth; k++, pathId++) ids[k] = batch.pathCallIdNull[pathId] ? null : batch.pathCallIds[pathId]!;
-    return listValue(ids);
+    const ordinals = new Array<number | null>(depth);
+    for (let k = 0; k < depth; k++, pathId++) ordinals[k] = ids.pathOrdinals[pathId] || null;
+    return listValue(ordinals);
   });
   fill(next(), text(10));
   fill(next(), list(rows.proxyEnds, rows.proxyCodes));
@@ -101,12 +103,12 @@ function stagingChunk(batch: CallBatch, pathKeys: BigUint64Array, from: number, 
 }
 
 /** `batch`'s rows as staging chunks of at most `CHUNK_ROWS` rows. */
-export function stagingChunks(batch: CallBatch, pathKeys: BigUint64Array): DuckDBDataChunk[] {
+export function stagingChunks(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUint64Array): DuckDBDataChunk[] {
   const chunks: DuckDBDataChunk[] = [];
   let pathStart = 0;
   for (let from = 0; from < batch.rows.count; from += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, batch.rows.count - from);
-    chunks.push(stagingChunk(batch, pathKeys, from, count, pathStart));
+    chunks.push(stagingChunk(batch, ids, pathKeys, from, count, pathStart));
     for (let r = from; r < from + count; r++) pathStart += batch.rows.depth[r]!;
   }
   return chunks;

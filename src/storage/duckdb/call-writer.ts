@@ -2,7 +2,8 @@
  * `replaceTraceCalls` for DuckDB, from a packed and checked `CallBatch` (`call-batch.ts`): one
  * transaction deletes the traces' old calls, resolves the path keys of the new ones (adding
  * dictionary rows for new paths, `path-keys.ts`), inserts them through the staging table
- * (`call-staging.ts`), upserts their derivations and marks the minutes of the deleted and
+ * (`call-staging.ts`) with trace-local call ids, upserts their derivations (with the ids those
+ * stand for, `trace-call-ids.ts`) and marks the minutes of the deleted and
  * inserted calls for the rollups (`analytics/rollup-minutes.ts`). Path keys are remembered only
  * after the commit.
  *
@@ -13,15 +14,17 @@ import { LIST, UBIGINT, UHUGEINT, VARCHAR, listValue } from '@duckdb/node-api';
 import type { SerialConnection } from './connection.js';
 import type { CallBatch } from './call-batch.js';
 import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, stagingChunks } from './call-staging.js';
+import { traceCallIds } from './trace-call-ids.js';
 import { markDirty } from './analytics/rollup-minutes.js';
 import type { PathKeys, PathLists } from './path-keys.js';
 
 // Lists of ids are bound as one LIST parameter and unnested in a subquery. Measured with 500
 // traces per call: this shape costs 5–8 µs per trace, while `IN (SELECT unnest($1))` and a bare
 // `SELECT unnest($1), unnest($2)` as the INSERT source cost ~40 µs per trace.
-const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq)
-SELECT q.trace_id, q.derived_seq FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq) AS q
-ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq`;
+const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq, call_ids)
+SELECT q.trace_id, q.derived_seq, q.call_ids
+FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq, unnest($3::UBIGINT[][]) AS call_ids) AS q
+ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq, call_ids = excluded.call_ids`;
 
 // A trace's calls all carry its derivation's seq (schema.ts, version 8): matching on it too lets
 // DuckDB skip the row groups whose `derived_seq` range holds none of the old seqs.
@@ -36,6 +39,7 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, b
   const paths = new Map<string, PathLists>(batch.paths.map((p) => [p.text, p.lists]));
   const toDelete = traces.ids.filter((_, i) => traces.mayHaveCalls[i] === 1);
   const starts: bigint[] = [...rows.starts];
+  const ids = traceCallIds(batch);
   const keys = await conn.transaction(async () => {
     if (toDelete.length > 0) {
       // The delete returns the old calls' starts: their minutes' rollup rows change too.
@@ -46,11 +50,15 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, b
     if (rows.count > 0) {
       const keyOfPath = BigUint64Array.from(batch.paths, (p) => resolved.get(p.text)!);
       await conn.run(STAGING_DDL);
-      await conn.appendChunks('calls_staging', stagingChunks(batch, keyOfPath), { temporary: true });
+      await conn.appendChunks('calls_staging', stagingChunks(batch, ids, keyOfPath), { temporary: true });
       await conn.execute(INSERT_STAGED, [listValue([...batch.dictionary])], [LIST(VARCHAR)]);
       await conn.execute(CLEAR_STAGING);
     }
-    await conn.execute(UPSERT_DERIVATIONS, [listValue([...traces.ids]), listValue([...traces.derivedSeqs])], [LIST(UHUGEINT), LIST(UBIGINT)]);
+    await conn.execute(
+      UPSERT_DERIVATIONS,
+      [listValue([...traces.ids]), listValue([...traces.derivedSeqs]), listValue(ids.ids.map((own) => listValue([...own])))],
+      [LIST(UHUGEINT), LIST(UBIGINT), LIST(LIST(UBIGINT))],
+    );
     await markDirty(conn, starts, Date.now());
     return resolved;
   });

@@ -18,6 +18,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UHUGEINT } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBListValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoreMemory, StoredTrace, TraceCalls } from '../api/storage.js';
 import type {
@@ -289,11 +290,12 @@ class DuckDbStorage implements DuckDbStore {
       // No index on calls.trace_id (schema.ts, version 8): the join hands the derivation's seq to
       // the calls scan as a dynamic filter, whose zone maps skip all but a few row groups (one
       // trace of the 10M-span store, EXPLAIN ANALYZE: 7 ms, against 25 ms by trace id alone).
-      const rows = (await conn.query(`SELECT ${CALL_SELECT_COLUMNS} FROM ${CALL_SELECT_FROM}
-        JOIN (SELECT derived_seq FROM derivations WHERE trace_id = $1) d ON c.derived_seq = d.derived_seq
+      // Ordering by the trace-local call ordinal orders by call id (`trace-call-ids.ts`).
+      const rows = (await conn.query(`SELECT d.call_ids, ${CALL_SELECT_COLUMNS} FROM ${CALL_SELECT_FROM}
+        JOIN (SELECT derived_seq, call_ids FROM derivations WHERE trace_id = $1) d ON c.derived_seq = d.derived_seq
         WHERE c.trace_id = $1
         ORDER BY c.start_time_ns, c.call_id, c.synthetic`, [id], [UHUGEINT])).getRows();
-      return rows.map((row) => callFromRow(traceId, row));
+      return rows.map(([ids, ...row]) => callFromRow(traceId, row, (ids as DuckDBListValue).items));
     });
   }
 

@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBListValue } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BacktraceGroup, FocalFilter, ServiceRef } from '../api/call-queries.js';
 import type { TraceCalls } from '../api/storage.js';
@@ -67,10 +68,11 @@ async function scalar(sql: string): Promise<unknown> {
 async function miskeyed(entries: readonly TraceCalls[]): Promise<number> {
   const written = new Map<string, string>();
   for (const e of entries) for (const call of e.calls) written.set(`${e.traceId}/${call.callId}/${call.synthetic}`, callPathText(call.path));
-  const rows = (await conn.query(`SELECT c.trace_id, ${CALL_SELECT_COLUMNS} FROM calls c LEFT JOIN call_paths p ON p.path_key = c.path_key`)).getRows();
+  const rows = (await conn.query(`SELECT c.trace_id, d.call_ids, ${CALL_SELECT_COLUMNS}
+    FROM calls c LEFT JOIN call_paths p ON p.path_key = c.path_key JOIN derivations d ON d.trace_id = c.trace_id`)).getRows();
   let wrong = 0;
-  for (const [traceId, ...row] of rows) {
-    const call = row[19] === null ? undefined : callFromRow(traceIdHex(traceId as bigint), row);
+  for (const [traceId, ids, ...row] of rows) {
+    const call = row[19] === null ? undefined : callFromRow(traceIdHex(traceId as bigint), row, (ids as DuckDBListValue).items);
     const key = call && `${call.traceId}/${call.callId}/${call.synthetic}`;
     if (call === undefined || written.get(key!) !== callPathText(call.path)) wrong++;
   }

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBListValue } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceCall } from '../../model/call.js';
 import type { BacktraceGroup, ServiceRef } from '../api/call-queries.js';
@@ -66,9 +67,15 @@ async function writeVersion1Store(entries: readonly TraceCalls[]): Promise<void>
 
 /** The calls of a version-1 store, whose rows still hold their path lists. */
 async function readVersion1Calls(conn: SerialConnection, traceId: string): Promise<ServiceCall[]> {
-  const columns = CALL_SELECT_COLUMNS.replaceAll('p.path_', 'c.path_');
-  const rows = (await conn.query(`SELECT ${columns} FROM calls c WHERE c.trace_id = ${parseTraceId(traceId)} ORDER BY c.start_time_ns, c.call_id`)).getRows();
-  return rows.map((row) => callFromRow(traceId, row));
+  // Version 1 rows hold the ids themselves; ranked here as version 10 stores them (trace-call-ids.ts).
+  const ordinal = (id: string) => `CASE WHEN ${id} IS NULL THEN NULL ELSE list_position(i.ids, ${id}) END`;
+  const columns = CALL_SELECT_COLUMNS.replaceAll('p.path_', 'c.path_')
+    .replace('c.call_id', ordinal('c.call_id'))
+    .replace('c.path_call_ids', `list_transform(c.path_call_ids, x -> ${ordinal('x')})`);
+  const rows = (await conn.query(`SELECT i.ids, ${columns} FROM calls c
+    JOIN (SELECT trace_id, list_sort(list_distinct(flatten(list(list_prepend(call_id, path_call_ids))))) AS ids FROM calls GROUP BY trace_id) i ON i.trace_id = c.trace_id
+    WHERE c.trace_id = ${parseTraceId(traceId)} ORDER BY c.start_time_ns, c.call_id`)).getRows();
+  return rows.map(([ids, ...row]) => callFromRow(traceId, row, (ids as DuckDBListValue).items));
 }
 
 /** DuckDB keeps a lone surrogate as U+FFFD; the memory backend keeps it as it is. */
