@@ -27,12 +27,12 @@ export const CALL_SELECT_FROM = 'calls c JOIN call_paths p ON p.path_key = c.pat
 
 /**
  * A row of `CALL_SELECT_COLUMNS` back into the `ServiceCall` it was made from; `ids` is its
- * trace's `derivations.call_ids`, what its ordinals stand for.
+ * trace's `derivations.call_ids` (`idsOfBlob`), what its ordinals stand for.
  */
-export function callFromRow(traceHex: string, row: readonly DuckDBValue[], ids: readonly DuckDBValue[]): ServiceCall {
+export function callFromRow(traceHex: string, row: readonly DuckDBValue[], ids: readonly bigint[]): ServiceCall {
   const idOf = (ordinal: DuckDBValue): string => {
     const id = ids[(ordinal as number) - 1];
-    if (typeof id !== 'bigint') throw new StorageError(`trace ${traceHex} names call ordinal ${String(ordinal)}, but its derivation holds ${ids.length} ids`);
+    if (id === undefined) throw new StorageError(`trace ${traceHex} names call ordinal ${String(ordinal)}, but its derivation holds ${ids.length} ids`);
     return id64Hex(id);
   };
   const [callId, synthetic, kind, service, request, resourceId, instance, cluster, node, namespace, pod, workload, start, duration, failed, failureReason, stackTraces, pathKinds, pathNames, pathRequests, pathCallIds, referringPage, proxies] = row;

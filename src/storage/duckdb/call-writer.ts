@@ -10,7 +10,7 @@
  * Invariant the readers rely on: every call row of a trace carries the `derived_seq` of the
  * trace's `derivations` row. The delete finds old calls by it, before the upsert changes it.
  */
-import { LIST, UBIGINT, UHUGEINT, VARCHAR, listValue } from '@duckdb/node-api';
+import { BLOB, LIST, UBIGINT, UHUGEINT, VARCHAR, blobValue, listValue } from '@duckdb/node-api';
 import type { SerialConnection } from './connection.js';
 import type { CallBatch } from './call-batch.js';
 import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, stagingChunks } from './call-staging.js';
@@ -23,7 +23,7 @@ import type { PathKeys, PathLists } from './path-keys.js';
 // `SELECT unnest($1), unnest($2)` as the INSERT source cost ~40 µs per trace.
 const UPSERT_DERIVATIONS = `INSERT INTO derivations (trace_id, derived_seq, call_ids)
 SELECT q.trace_id, q.derived_seq, q.call_ids
-FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq, unnest($3::UBIGINT[][]) AS call_ids) AS q
+FROM (SELECT unnest($1::UHUGEINT[]) AS trace_id, unnest($2::UBIGINT[]) AS derived_seq, unnest($3::BLOB[]) AS call_ids) AS q
 ON CONFLICT (trace_id) DO UPDATE SET derived_seq = excluded.derived_seq, call_ids = excluded.call_ids`;
 
 // A trace's calls all carry its derivation's seq (schema.ts, version 8): matching on it too lets
@@ -56,8 +56,8 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, b
     }
     await conn.execute(
       UPSERT_DERIVATIONS,
-      [listValue([...traces.ids]), listValue([...traces.derivedSeqs]), listValue(ids.ids.map((own) => listValue([...own])))],
-      [LIST(UHUGEINT), LIST(UBIGINT), LIST(LIST(UBIGINT))],
+      [listValue([...traces.ids]), listValue([...traces.derivedSeqs]), listValue(ids.ids.map((own) => blobValue(own)))],
+      [LIST(UHUGEINT), LIST(UBIGINT), LIST(BLOB)],
     );
     await markDirty(conn, starts, Date.now());
     return resolved;

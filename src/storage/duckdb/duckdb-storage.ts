@@ -18,7 +18,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UHUGEINT } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBListValue } from '@duckdb/node-api';
+import type { DuckDBBlobValue } from '@duckdb/node-api';
 import { StorageError } from '../api/storage.js';
 import type { AppendResult, ReadOptions, Storage, StorageCapabilities, StoreMemory, StoredTrace, TraceCalls } from '../api/storage.js';
 import type {
@@ -41,6 +41,7 @@ import type { SpanBatch } from '../../model/span-batch.js';
 import { DuckDbAnalytics } from './analytics/analytics.js';
 import { SerialConnection, asStorageError } from './connection.js';
 import { CALL_SELECT_COLUMNS, CALL_SELECT_FROM, callFromRow } from './call-rows.js';
+import { idsOfBlob } from './trace-call-ids.js';
 import { replaceCalls } from './call-writer.js';
 import { packTraceCalls, type CallBatch } from './call-batch.js';
 import { refreshDirtyBuckets } from './analytics/rollup-refresh.js';
@@ -295,7 +296,8 @@ class DuckDbStorage implements DuckDbStore {
         JOIN (SELECT derived_seq, call_ids FROM derivations WHERE trace_id = $1) d ON c.derived_seq = d.derived_seq
         WHERE c.trace_id = $1
         ORDER BY c.start_time_ns, c.call_id, c.synthetic`, [id], [UHUGEINT])).getRows();
-      return rows.map(([ids, ...row]) => callFromRow(traceId, row, (ids as DuckDBListValue).items));
+      const ids = rows.length === 0 ? [] : idsOfBlob((rows[0]![0] as DuckDBBlobValue).bytes);
+      return rows.map(([, ...row]) => callFromRow(traceId, row, ids));
     });
   }
 

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBListValue } from '@duckdb/node-api';
+import type { DuckDBBlobValue } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BacktraceGroup, FocalFilter, ServiceRef } from '../api/call-queries.js';
 import type { TraceCalls } from '../api/storage.js';
@@ -12,6 +12,7 @@ import { packTraceCalls } from './call-batch.js';
 import { SerialConnection } from './connection.js';
 import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
 import { traceIdHex } from './id-codec.js';
+import { idsOfBlob } from './trace-call-ids.js';
 import { PathKeys, callPathText, pathHash, pathText } from './path-keys.js';
 import { migrate } from './schema.js';
 import { distinctPathCount, trickyLines } from './testing/call-lines.js';
@@ -72,7 +73,7 @@ async function miskeyed(entries: readonly TraceCalls[]): Promise<number> {
     FROM calls c LEFT JOIN call_paths p ON p.path_key = c.path_key JOIN derivations d ON d.trace_id = c.trace_id`)).getRows();
   let wrong = 0;
   for (const [traceId, ids, ...row] of rows) {
-    const call = row[19] === null ? undefined : callFromRow(traceIdHex(traceId as bigint), row, (ids as DuckDBListValue).items);
+    const call = row[19] === null ? undefined : callFromRow(traceIdHex(traceId as bigint), row, idsOfBlob((ids as DuckDBBlobValue).bytes));
     const key = call && `${call.traceId}/${call.callId}/${call.synthetic}`;
     if (call === undefined || written.get(key!) !== callPathText(call.path)) wrong++;
   }

@@ -75,7 +75,7 @@ async function readVersion1Calls(conn: SerialConnection, traceId: string): Promi
   const rows = (await conn.query(`SELECT i.ids, ${columns} FROM calls c
     JOIN (SELECT trace_id, list_sort(list_distinct(flatten(list(list_prepend(call_id, path_call_ids))))) AS ids FROM calls GROUP BY trace_id) i ON i.trace_id = c.trace_id
     WHERE c.trace_id = ${parseTraceId(traceId)} ORDER BY c.start_time_ns, c.call_id`)).getRows();
-  return rows.map(([ids, ...row]) => callFromRow(traceId, row, (ids as DuckDBListValue).items));
+  return rows.map(([ids, ...row]) => callFromRow(traceId, row, (ids as DuckDBListValue).items as bigint[]));
 }
 
 /** DuckDB keeps a lone surrogate as U+FFFD; the memory backend keeps it as it is. */

@@ -56,7 +56,7 @@
  * for the 10M-span benchmark store on this project's machine); kept by the same dirty minutes as `service_rollup`.
  * Version 10 stores call ids as trace-local ordinals (`trace-call-ids.ts`): `calls.call_id` and
  * `path_call_ids` become UINTEGER ranks, and `derivations.call_ids` holds each trace's distinct
- * ids in rank order. Random 64-bit ids took half the calls table (1M-span benchmark store: 20 of
+ * ids in rank order (a BLOB, 8 big-endian bytes each). Random 64-bit ids took half the calls table (1M-span benchmark store: 20 of
  * 41 B/span); ranks bit-pack to a byte or less. Both tables are rebuilt, the calls in their order.
  */
 import { StorageError } from '../api/storage.js';
@@ -92,6 +92,9 @@ const CALL_COLUMNS_V10 = `trace_id UHUGEINT NOT NULL,
         proxies VARCHAR[] NOT NULL,
         derived_seq UBIGINT NOT NULL,
         path_key UBIGINT NOT NULL`;
+
+/** Version 9's calls: each trace's distinct call ids, ascending (`trace-call-ids.ts`). */
+const TRACE_IDS_V9 = `SELECT trace_id, list_sort(list_distinct(flatten(list(list_prepend(call_id, path_call_ids)))), 'ASC') AS ids FROM calls GROUP BY trace_id`;
 
 export interface Migration {
   readonly version: number;
@@ -271,23 +274,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE derivations_v10 (
         trace_id UHUGEINT PRIMARY KEY,
         derived_seq UBIGINT NOT NULL,
-        call_ids UBIGINT[] NOT NULL
+        call_ids BLOB NOT NULL
       )`,
+      // Each id as 8 big-endian bytes (16 hex digits, unhexed), in ascending order.
       `INSERT INTO derivations_v10
-      SELECT d.trace_id, d.derived_seq, coalesce(i.ids, [])
-      FROM derivations d LEFT JOIN (
-        SELECT trace_id, list_sort(list_distinct(flatten(list(list_prepend(call_id, path_call_ids)))), 'ASC') AS ids FROM calls GROUP BY trace_id
-      ) i ON i.trace_id = d.trace_id`,
+      SELECT d.trace_id, d.derived_seq,
+        CASE WHEN len(coalesce(i.ids, [])) = 0 THEN ''::BLOB ELSE list_reduce(list_transform(i.ids, x -> unhex(format('{:016x}', x))), (a, b) -> a || b) END
+      FROM derivations d LEFT JOIN (${TRACE_IDS_V9}) i ON i.trace_id = d.trace_id`,
       `CREATE TABLE calls_v10 (${CALL_COLUMNS_V10})`,
-      // In the old rows' order (the zone maps of start_time_ns and derived_seq rely on it). A call
-      // without a derivation row would get a NULL id and fail the migration, not vanish.
+      // In the old rows' order: the zone maps of start_time_ns and derived_seq rely on it.
       `INSERT INTO calls_v10
-      SELECT c.trace_id, list_position(d.call_ids, c.call_id), c.synthetic, c.kind, c.service, c.request, c.resource_id, c.instance,
+      SELECT c.trace_id, list_position(i.ids, c.call_id), c.synthetic, c.kind, c.service, c.request, c.resource_id, c.instance,
         c.k8s_cluster, c.k8s_node, c.k8s_namespace, c.k8s_pod, c.k8s_workload, c.start_time_ns, c.duration_ns, c.failed,
         c.failure_reason, c.stack_traces, c.depth,
-        list_transform(c.path_call_ids, x -> CASE WHEN x IS NULL THEN NULL ELSE list_position(d.call_ids, x) END),
+        list_transform(c.path_call_ids, x -> CASE WHEN x IS NULL THEN NULL ELSE list_position(i.ids, x) END),
         c.referring_page, c.proxies, c.derived_seq, c.path_key
-      FROM calls c LEFT JOIN derivations_v10 d ON d.trace_id = c.trace_id
+      FROM calls c JOIN (${TRACE_IDS_V9}) i ON i.trace_id = c.trace_id
       ORDER BY c.rowid`,
       'DROP TABLE calls',
       'ALTER TABLE calls_v10 RENAME TO calls',
