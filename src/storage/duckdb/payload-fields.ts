@@ -26,6 +26,9 @@ export interface PayloadFields {
   readonly kind: number;
   readonly startTimeUnixNano: bigint;
   readonly endTimeUnixNano: bigint;
+  /** Offsets of the 8-byte start and end times; -1 when the payload leaves one out (0). */
+  readonly startAt: number;
+  readonly endAt: number;
   readonly statusCode: number;
   /** The status message's UTF-8 bytes: [messageStart, messageEnd). */
   readonly messageStart: number;
@@ -51,6 +54,8 @@ export function readPayloadFields(payload: Uint8Array): PayloadFields | undefine
   let kind = 0;
   let start = 0n;
   let finish = 0n;
+  let startAt = -1;
+  let endAt = -1;
   let statusCode = 0;
   let messageStart = 0;
   let messageEnd = 0;
@@ -75,8 +80,13 @@ export function readPayloadFields(payload: Uint8Array): PayloadFields | undefine
       } else if (isKnown(field)) return undefined;
     } else if (wire === I64) {
       if (pos + 8 > end) return undefined;
-      if (field === 7) start = view.getBigInt64(pos, true);
-      else if (field === 8) finish = view.getBigInt64(pos, true);
+      if (field === 7) {
+        start = view.getBigInt64(pos, true);
+        startAt = pos;
+      } else if (field === 8) {
+        finish = view.getBigInt64(pos, true);
+        endAt = pos;
+      }
       else if (isKnown(field)) return undefined;
       pos += 8;
     } else if (wire === LEN) {
@@ -109,7 +119,7 @@ export function readPayloadFields(payload: Uint8Array): PayloadFields | undefine
     }
   }
   if (traceIdAt < 0 || spanIdAt < 0) return undefined;
-  return { traceIdAt, spanIdAt, parentIdAt, nameStart, nameEnd, kind, startTimeUnixNano: start, endTimeUnixNano: finish, statusCode, messageStart, messageEnd };
+  return { traceIdAt, spanIdAt, parentIdAt, nameStart, nameEnd, kind, startTimeUnixNano: start, endTimeUnixNano: finish, startAt, endAt, statusCode, messageStart, messageEnd };
 }
 
 function isKnown(field: number): boolean {

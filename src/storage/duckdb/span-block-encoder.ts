@@ -1,12 +1,14 @@
 /**
  * Writes span blocks (layout in `span-blocks.ts`): the columns serialized one after another, a
- * span's own columns only where its payload does not hold them, brotli over the whole.
+ * span's own columns only where its payload does not hold them, those payloads' ids and times
+ * moved to columns at the end (`span-block-columns.ts`), brotli over the whole.
  * Synchronous on purpose: the span writer encodes a batch the moment it arrives
  * (`span-writer.ts`), while the previous group's COMMIT waits for its fsync.
  */
 import { brotliCompressSync, constants } from 'node:zlib';
 import { StorageError } from '../api/storage.js';
-import { NO_PARENT_ID, readPayloadFields } from './payload-fields.js';
+import { NO_PARENT_ID, readPayloadFields, type PayloadFields } from './payload-fields.js';
+import { ColumnWriter } from './span-block-columns.js';
 import { BLOCK_FORMAT, HEADER_BYTES, PER_EXPLICIT_BYTES, PER_SPAN_BYTES, type BlockSpans } from './span-blocks.js';
 import { summarizeTraces, type TraceBlockSummary } from './trace-summaries.js';
 
@@ -33,11 +35,13 @@ export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
   const n = spans.length;
   if (n === 0) throw new StorageError('a span block holds at least one span');
   const explicit: number[] = [];
+  const fields: (PayloadFields | undefined)[] = new Array(n);
   const utf8 = new Map<string, Buffer>();
   let payloadBytes = 0;
   for (let i = 0; i < n; i++) {
     payloadBytes += spans.payloads[i]!.length;
-    if (!columnsArePayloadFields(spans, i, utf8)) explicit.push(i);
+    fields[i] = payloadFieldsMatching(spans, i, utf8);
+    if (fields[i] === undefined) explicit.push(i);
   }
   const m = explicit.length;
   const names = explicit.map((i) => Buffer.from(spans.names[i]!, 'utf8'));
@@ -45,7 +49,9 @@ export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
   const r = spans.resourceIds.length;
   const s = spans.scopeIds.length;
   const textBytes = names.reduce((sum, b) => sum + b.length, 0) + messages.reduce((sum, b) => sum + b.length, 0);
-  const size = HEADER_BYTES + 8 * (r + s) + PER_SPAN_BYTES * n + PER_EXPLICIT_BYTES * m + textBytes + payloadBytes;
+  // Stripping moves bytes from the payloads to the columns (`span-block-columns.ts`), which may
+  // take a few more: the block is at most `size` bytes, and `at` says how many it took.
+  const size = HEADER_BYTES + 8 * (r + s) + PER_SPAN_BYTES * n + PER_EXPLICIT_BYTES * m + textBytes + payloadBytes + ColumnWriter.extraBytes(n - m);
   const out = Buffer.allocUnsafe(size);
   let at = out.writeUInt8(BLOCK_FORMAT, 0);
   at = out.writeUInt32LE(n, at);
@@ -80,15 +86,20 @@ export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
   for (const b of messages) at = out.writeUInt32LE(b.length, at);
   for (const b of names) at = put(out, at, b);
   for (const b of messages) at = put(out, at, b);
-  for (let i = 0; i < n; i++) at = put(out, at, spans.payloads[i]!);
-  if (at !== size) throw new StorageError(`span block size mismatch: wrote ${at} of ${size} bytes`);
+  const columns = new ColumnWriter(n - m);
+  for (let i = 0; i < n; i++) {
+    const f = fields[i];
+    at = f === undefined ? put(out, at, spans.payloads[i]!) : columns.strip(out, at, spans.payloads[i]!, f);
+  }
+  at = columns.finish(out, at);
+  if (at > size) throw new StorageError(`span block size mismatch: wrote ${at} of at most ${size} bytes`);
 
-  const compressed = brotliCompressSync(out, {
+  const compressed = brotliCompressSync(out.subarray(0, at), {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
       // A window just large enough for the block: a larger one costs its allocation on every call.
-      [constants.BROTLI_PARAM_LGWIN]: Math.min(24, Math.max(16, Math.ceil(Math.log2(size)))),
-      [constants.BROTLI_PARAM_SIZE_HINT]: size,
+      [constants.BROTLI_PARAM_LGWIN]: Math.min(24, Math.max(16, Math.ceil(Math.log2(at)))),
+      [constants.BROTLI_PARAM_SIZE_HINT]: at,
     },
   });
   let minStart = spans.startTimeUnixNano[0]!;
@@ -101,18 +112,19 @@ export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
   return { bytes: compressed, spans: n, firstSeq, lastSeq, minStart, maxStart, traces: summarizeTraces(spans) };
 }
 
-/** Whether span `i`'s columns are exactly what `readPayloadFields` finds in its payload. */
-function columnsArePayloadFields(spans: BlockSpans, i: number, utf8: Map<string, Buffer>): boolean {
+/** What `readPayloadFields` finds in span `i`'s payload, if that is exactly the span's columns. */
+function payloadFieldsMatching(spans: BlockSpans, i: number, utf8: Map<string, Buffer>): PayloadFields | undefined {
   const payload = spans.payloads[i]!;
   const f = readPayloadFields(payload);
-  if (f === undefined) return false;
-  if (f.kind !== spans.kinds[i] || f.statusCode !== spans.statusCodes[i]) return false;
-  if (f.startTimeUnixNano !== spans.startTimeUnixNano[i] || f.endTimeUnixNano !== spans.endTimeUnixNano[i]) return false;
-  if (!sameBytes(payload, f.traceIdAt, spans.traceIds, 16 * i, 16) || !sameBytes(payload, f.spanIdAt, spans.spanIds, 8 * i, 8)) return false;
+  if (f === undefined) return undefined;
+  if (f.kind !== spans.kinds[i] || f.statusCode !== spans.statusCodes[i]) return undefined;
+  if (f.startTimeUnixNano !== spans.startTimeUnixNano[i] || f.endTimeUnixNano !== spans.endTimeUnixNano[i]) return undefined;
+  if (!sameBytes(payload, f.traceIdAt, spans.traceIds, 16 * i, 16) || !sameBytes(payload, f.spanIdAt, spans.spanIds, 8 * i, 8)) return undefined;
   if (f.parentIdAt === NO_PARENT_ID) {
-    for (let k = 8 * i; k < 8 * i + 8; k++) if (spans.parentSpanIds[k] !== 0) return false;
-  } else if (!sameBytes(payload, f.parentIdAt, spans.parentSpanIds, 8 * i, 8)) return false;
-  return sameText(payload, f.nameStart, f.nameEnd, spans.names[i]!, utf8) && sameText(payload, f.messageStart, f.messageEnd, spans.statusMessages[i]!, utf8);
+    for (let k = 8 * i; k < 8 * i + 8; k++) if (spans.parentSpanIds[k] !== 0) return undefined;
+  } else if (!sameBytes(payload, f.parentIdAt, spans.parentSpanIds, 8 * i, 8)) return undefined;
+  const same = sameText(payload, f.nameStart, f.nameEnd, spans.names[i]!, utf8) && sameText(payload, f.messageStart, f.messageEnd, spans.statusMessages[i]!, utf8);
+  return same ? f : undefined;
 }
 
 function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, length: number): boolean {

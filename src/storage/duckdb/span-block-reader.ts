@@ -3,7 +3,8 @@ import { brotliDecompressSync } from 'node:zlib';
 import { StorageError } from '../api/storage.js';
 import { dataViewOf } from './id-codec.js';
 import { NO_PARENT_ID, readPayloadFields, type PayloadFields } from './payload-fields.js';
-import { allocateBlockSpans, BLOCK_FORMAT, HEADER_BYTES, PER_EXPLICIT_BYTES, PER_SPAN_BYTES, type BlockSpans } from './span-blocks.js';
+import { StrippedPayloads } from './span-block-columns.js';
+import { allocateBlockSpans, BLOCK_FORMAT, HEADER_BYTES, PER_EXPLICIT_BYTES, PER_SPAN_BYTES, PLAIN_PAYLOADS_FORMAT, type BlockSpans } from './span-blocks.js';
 
 /** One span of a block, as `SpanBlock.span` reads it. */
 export interface BlockSpan {
@@ -41,12 +42,17 @@ export class SpanBlock {
   /** Byte offsets of each explicit span's name and status message, and of each span's payload (count + 1 entries each). */
   private readonly nameOffsets: Uint32Array;
   private readonly messageOffsets: Uint32Array;
-  private readonly payloadOffsets: Uint32Array;
+  private readonly payloadOffsets?: Uint32Array;
+  /** Format 2: the payloads, read one by one (`span-block-columns.ts`). */
+  private readonly stripped?: StrippedPayloads;
 
-  constructor(private readonly bytes: Uint8Array) {
+  private readonly bytes: Uint8Array;
+
+  constructor(stored: Uint8Array) {
+    const bytes = stored;
     const view = dataViewOf(bytes);
-    this.view = view;
-    if (bytes.length < HEADER_BYTES || view.getUint8(0) !== BLOCK_FORMAT) throw new StorageError(`unknown span block format ${bytes[0] ?? '(empty)'}`);
+    const format = bytes.length < HEADER_BYTES ? undefined : view.getUint8(0);
+    if (format !== BLOCK_FORMAT && format !== PLAIN_PAYLOADS_FORMAT) throw new StorageError(`unknown span block format ${bytes[0] ?? '(empty)'}`);
     const n = view.getUint32(1, true);
     const m = view.getUint32(5, true);
     const r = view.getUint32(9, true);
@@ -69,10 +75,17 @@ export class SpanBlock {
     const payloadLengthsAt = (at += 4 * n);
     this.explicitAt = (at += 4 * n);
     const nameLengthsAt = at + (16 + 8 + 8 + 1 + 1 + 8 + 8) * m;
+    this.bytes = bytes;
+    this.view = view;
     this.nameOffsets = this.offsets(nameLengthsAt, m, at + PER_EXPLICIT_BYTES * m);
     this.messageOffsets = this.offsets(nameLengthsAt + 4 * m, m, this.nameOffsets[m]!);
-    this.payloadOffsets = this.offsets(payloadLengthsAt, n, this.messageOffsets[m]!);
-    if (this.payloadOffsets[n] !== bytes.length) throw new StorageError('span block lengths do not add up to its size');
+    if (format === BLOCK_FORMAT) {
+      const lengths = Uint32Array.from({ length: n }, (_, i) => view.getUint32(payloadLengthsAt + 4 * i, true));
+      this.stripped = new StrippedPayloads(bytes, this.messageOffsets[m]!, lengths, (i) => this.explicitIndex[i]! < 0);
+    } else {
+      this.payloadOffsets = this.offsets(payloadLengthsAt, n, this.messageOffsets[m]!);
+      if (this.payloadOffsets[n] !== bytes.length) throw new StorageError('span block lengths do not add up to its size');
+    }
     for (let i = 0; i < n; i++) {
       if (this.resourceIndex(i) >= r || this.scopeIndex(i) >= s) throw new StorageError(`span ${i} of a span block names a resource or scope it does not hold`);
     }
@@ -91,13 +104,18 @@ export class SpanBlock {
   /** The trace id of span `i`. */
   traceId(i: number): bigint {
     const k = this.explicitIndex[i]!;
-    const at = k < 0 ? this.payloadOffsets[i]! + this.fields(i).traceIdAt : this.explicitAt + 16 * k;
-    return (this.view.getBigUint64(at) << 64n) | this.view.getBigUint64(at + 8);
+    if (k >= 0) return (this.view.getBigUint64(this.explicitAt + 16 * k) << 64n) | this.view.getBigUint64(this.explicitAt + 16 * k + 8);
+    if (this.stripped !== undefined) return this.stripped.traceId(i);
+    const payload = this.payload(i);
+    const at = this.fieldsOf(i, payload).traceIdAt;
+    const view = dataViewOf(payload);
+    return (view.getBigUint64(at) << 64n) | view.getBigUint64(at + 8);
   }
 
   span(i: number): BlockSpan {
     const k = this.explicitIndex[i]!;
-    const payload = new Uint8Array(this.bytes.subarray(this.payloadOffsets[i], this.payloadOffsets[i + 1]));
+    // A copy the caller owns: format 2 restores one, format 1's is a view of the block.
+    const payload = this.stripped !== undefined ? this.payload(i) : this.payload(i).slice();
     const common = {
       seq: this.seq(i),
       resourceId: this.resourceIds[this.resourceIndex(i)]!,
@@ -105,14 +123,13 @@ export class SpanBlock {
       payload,
     };
     if (k < 0) {
-      const f = this.fields(i);
-      const base = this.payloadOffsets[i]!;
-      const view = this.view;
+      const f = this.fieldsOf(i, payload);
+      const view = dataViewOf(payload);
       return {
         ...common,
-        traceId: (view.getBigUint64(base + f.traceIdAt) << 64n) | view.getBigUint64(base + f.traceIdAt + 8),
-        spanId: view.getBigUint64(base + f.spanIdAt),
-        parentSpanId: f.parentIdAt === NO_PARENT_ID ? 0n : view.getBigUint64(base + f.parentIdAt),
+        traceId: (view.getBigUint64(f.traceIdAt) << 64n) | view.getBigUint64(f.traceIdAt + 8),
+        spanId: view.getBigUint64(f.spanIdAt),
+        parentSpanId: f.parentIdAt === NO_PARENT_ID ? 0n : view.getBigUint64(f.parentIdAt),
         kind: f.kind,
         statusCode: f.statusCode,
         startTimeUnixNano: f.startTimeUnixNano,
@@ -168,12 +185,18 @@ export class SpanBlock {
   /** The start time of span `i` (retention reads only this). */
   startTime(i: number): bigint {
     const k = this.explicitIndex[i]!;
-    return k < 0 ? this.fields(i).startTimeUnixNano : this.view.getBigInt64(this.explicitAt + 34 * this.explicitCount + 8 * k, true);
+    return k < 0 ? this.fieldsOf(i, this.payload(i)).startTimeUnixNano : this.view.getBigInt64(this.explicitAt + 34 * this.explicitCount + 8 * k, true);
+  }
+
+  /** Span `i`'s whole payload: a view of the block (format 1) or a restored copy (format 2, `StrippedPayloads`). */
+  private payload(i: number): Uint8Array {
+    if (this.stripped !== undefined) return this.stripped.payload(i);
+    return this.bytes.subarray(this.payloadOffsets![i], this.payloadOffsets![i + 1]);
   }
 
   /** The payload fields of span `i`, whose flag says its columns are them. */
-  private fields(i: number): PayloadFields {
-    const f = readPayloadFields(this.bytes.subarray(this.payloadOffsets[i], this.payloadOffsets[i + 1]));
+  private fieldsOf(i: number, payload: Uint8Array): PayloadFields {
+    const f = readPayloadFields(payload);
     if (f === undefined) throw new StorageError(`span ${i} of a span block is flagged as read from its payload, which does not read (the store is damaged)`);
     return f;
   }

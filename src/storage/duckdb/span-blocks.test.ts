@@ -108,6 +108,40 @@ describe('span blocks', () => {
     );
   });
 
+  it('restores payloads whose fields come in any order, lack times or name parents outside the block', () => {
+    const varint = (value: number): number[] => {
+      const out: number[] = [];
+      for (; value >= 0x80; value = Math.floor(value / 128)) out.push((value % 128) | 0x80);
+      return [...out, value];
+    };
+    const len = (field: number, bytes: readonly number[]): number[] => [...varint(field * 8 + 2), ...varint(bytes.length), ...bytes];
+    const fixed64 = (field: number, value: bigint): number[] => [field * 8 + 1, ...new Uint8Array(new BigInt64Array([value]).buffer)];
+    const bytesOf = (hexId: string): number[] => [...Buffer.from(hexId, 'hex')];
+    const traceA = bytesOf(traceIdHex(1, 3));
+    const traceB = bytesOf(traceIdHex(2, 3));
+    const name = [...Buffer.from('GET /x')];
+    const spans: number[][] = [
+      // A child before its parent (span 2 in the block), end before start, fields reversed.
+      [...fixed64(8, BASE_TIME_UNIX_NANO - 5n), ...fixed64(7, BASE_TIME_UNIX_NANO), ...len(5, name), ...len(4, bytesOf(spanIdHex(2))), ...len(2, bytesOf(spanIdHex(1))), ...len(1, traceA)],
+      // No times at all, a parent no span of the block has, an empty trace state and an unknown field.
+      [...len(1, traceA), ...len(2, bytesOf(spanIdHex(3))), ...len(3, []), ...len(4, bytesOf(spanIdHex(99))), ...len(5, name), ...len(99, [1, 2, 3])],
+      // The parent of the first: only an end, far from the start of the block (wraps as a difference).
+      [...len(1, traceA), ...len(2, bytesOf(spanIdHex(2))), ...len(5, name), ...fixed64(8, -(1n << 63n))],
+      // Another trace, the same span id as the first, an empty parent, a start before 1970.
+      [...len(1, traceB), ...len(2, bytesOf(spanIdHex(1))), ...len(4, []), ...len(5, name), ...fixed64(7, -7n), ...fixed64(8, (1n << 63n) - 1n)],
+      // The child of the span above (same span id as span 0): found by id, across traces.
+      [...len(1, traceB), ...len(2, bytesOf(spanIdHex(4))), ...len(4, bytesOf(spanIdHex(1))), ...len(5, name), ...fixed64(7, 1n), ...fixed64(8, 2n)],
+      // A parent id that differs from span 0's only where the writer's lookup key does not look.
+      [...len(1, traceB), ...len(2, bytesOf(spanIdHex(5))), ...len(4, bytesOf(spanIdHex(1).slice(0, 8) + 'ff' + spanIdHex(1).slice(10))), ...len(5, name)],
+    ];
+    const scopeSpans = len(2, spans.flatMap((span) => len(2, span)));
+    const request = Uint8Array.from(len(1, scopeSpans));
+    const outcome = decodeTraceRequest(request);
+    if (!outcome.ok) throw new Error(outcome.error);
+    const encoded = expectRoundTrip(blockSpansOf(outcome.batch, 3n), sourcesOf(outcome.batch, 3n));
+    expect(explicitCount(encoded)).toBe(0);
+  });
+
   it('reads back spans with opaque or empty payloads from their stored columns', () => {
     const batch = opaqueBatch();
     const encoded = expectRoundTrip(blockSpansOf(batch, 42n), sourcesOf(batch, 42n));
@@ -214,7 +248,8 @@ describe('span blocks', () => {
     const damaged = (edit: (b: Buffer) => Buffer): Buffer => edit(Buffer.from(raw));
     const cases: Record<string, Buffer> = {
       'format 0': damaged((b) => ((b[0] = 0), b)),
-      'format 2': damaged((b) => ((b[0] = 2), b)),
+      'format 3': damaged((b) => ((b[0] = 3), b)),
+      'format 1, its columns read as payloads': damaged((b) => ((b[0] = 1), b)),
       'one byte more': Buffer.concat([raw, Buffer.of(0)]),
       'one byte less': raw.subarray(0, raw.length - 1),
       'header only': raw.subarray(0, 25),

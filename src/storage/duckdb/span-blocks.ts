@@ -31,7 +31,10 @@
  */
 import type { SpanBatch } from '../../model/span-batch.js';
 
-export const BLOCK_FORMAT = 1;
+/** What the encoder writes: format 1 with the plain payloads' ids and times as columns (`span-block-columns.ts`). */
+export const BLOCK_FORMAT = 2;
+/** Blocks written before schema 10's release: every payload whole. Still read. */
+export const PLAIN_PAYLOADS_FORMAT = 1;
 /** format, n, m, r, s (u8 + 4 × u32) and the first seq (u64). */
 export const HEADER_BYTES = 25;
 /** Bytes per span of the always-present columns: seq offset, flag, resource index, scope index, payload length. */
