@@ -13,11 +13,12 @@ import { BLOCK_FORMAT, HEADER_BYTES, PER_EXPLICIT_BYTES, PER_SPAN_BYTES, type Bl
 import { summarizeTraces, type TraceBlockSummary } from './trace-summaries.js';
 
 /**
- * Brotli quality 1: on the benchmark's spans (~470-byte payloads, ten attributes each) it gives
- * ~50 B/span at ~0.7 µs of CPU per span; quality 4 gives ~42 B/span for 4× the CPU, which the
- * ingest path cannot spare on two cores (ADR 0005).
+ * Brotli quality 4. With format 2's columns (`span-block-columns.ts`), on the benchmark's
+ * 1000-span batches: quality 1 gives 42.6 B/span at 0.65 µs of CPU per span, quality 4 34.0 B/span
+ * at 1.64 µs, quality 5 31.3 B/span at 2.87 µs. The store thread has the microsecond to spare
+ * (ADR 0010); format 1 used quality 1, when quality 4 cost 4× the CPU for 42 instead of 50 B/span.
  */
-const BROTLI_QUALITY = 1;
+const BROTLI_QUALITY = 4;
 
 export interface EncodedBlock {
   /** The compressed block. */
