@@ -24,6 +24,9 @@
  * Spans decoded from OTLP protobuf or JSON carry columns equal to their payload's fields, so m is
  * 0 and the ids, times and names are stored once; the compressor could not find them twice (the
  * two copies lie ~100 KB apart), and storing both cost ~30 B/span more.
+ * Format 2 (what the encoder writes, ADR 0010) is this layout with the ids and times of each
+ * span read from its payload moved out of the payload into columns at the end of the block
+ * (`span-block-columns.ts`); format 1 blocks, with every payload whole, are still read.
  * A block is self-contained: reading one needs nothing but its bytes.
  *
  * This file holds the layout and the columns a block is made of; `span-block-encoder.ts` writes
