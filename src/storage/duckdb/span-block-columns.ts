@@ -263,15 +263,17 @@ export class StrippedPayloads {
 
   private readonly lengths: Uint32Array;
 
-  /** Whether span `i`'s trace id is a column (its payload was stripped). */
-  hasTraceId(i: number): boolean {
-    return this.rank[i]! >= 0;
-  }
-
   /** The trace id of stripped span `i`, from its column. */
   traceId(i: number): bigint {
     const at = this.traceIdsAt + 16 * this.rank[i]!;
     return (this.view.getBigUint64(at) << 64n) | this.view.getBigUint64(at + 8);
+  }
+
+  /** The start time of stripped span `i`, from its column (0 when its payload has none, as `readPayloadFields` reads it). */
+  startTime(i: number): bigint {
+    const k = this.rank[i]!;
+    if ((this.meta[k]! & META.hasStart) === 0) return 0n;
+    return BigInt.asIntN(64, this.firstStart + unzigzag(this.transposed64(this.startsAt, k)));
   }
 
   /** Span `i`'s whole payload, a copy owned by the caller. */

@@ -46,11 +46,9 @@ export class SpanBlock {
   /** Format 2: the payloads, read one by one (`span-block-columns.ts`). */
   private readonly stripped?: StrippedPayloads;
 
-  private readonly bytes: Uint8Array;
-
-  constructor(stored: Uint8Array) {
-    const bytes = stored;
+  constructor(private readonly bytes: Uint8Array) {
     const view = dataViewOf(bytes);
+    this.view = view;
     const format = bytes.length < HEADER_BYTES ? undefined : view.getUint8(0);
     if (format !== BLOCK_FORMAT && format !== PLAIN_PAYLOADS_FORMAT) throw new StorageError(`unknown span block format ${bytes[0] ?? '(empty)'}`);
     const n = view.getUint32(1, true);
@@ -75,8 +73,6 @@ export class SpanBlock {
     const payloadLengthsAt = (at += 4 * n);
     this.explicitAt = (at += 4 * n);
     const nameLengthsAt = at + (16 + 8 + 8 + 1 + 1 + 8 + 8) * m;
-    this.bytes = bytes;
-    this.view = view;
     this.nameOffsets = this.offsets(nameLengthsAt, m, at + PER_EXPLICIT_BYTES * m);
     this.messageOffsets = this.offsets(nameLengthsAt + 4 * m, m, this.nameOffsets[m]!);
     if (format === BLOCK_FORMAT) {
@@ -185,7 +181,8 @@ export class SpanBlock {
   /** The start time of span `i` (retention reads only this). */
   startTime(i: number): bigint {
     const k = this.explicitIndex[i]!;
-    return k < 0 ? this.fieldsOf(i, this.payload(i)).startTimeUnixNano : this.view.getBigInt64(this.explicitAt + 34 * this.explicitCount + 8 * k, true);
+    if (k >= 0) return this.view.getBigInt64(this.explicitAt + 34 * this.explicitCount + 8 * k, true);
+    return this.stripped !== undefined ? this.stripped.startTime(i) : this.fieldsOf(i, this.payload(i)).startTimeUnixNano;
   }
 
   /** Span `i`'s whole payload: a view of the block (format 1) or a restored copy (format 2, `StrippedPayloads`). */
