@@ -13,12 +13,11 @@ import { SerialConnection } from './connection.js';
 import { CALL_SELECT_COLUMNS, callFromRow } from './call-rows.js';
 import { traceIdHex } from './id-codec.js';
 import { idsOfBlob } from './trace-call-ids.js';
-import { PathKeys, callPathText, pathHash, pathText } from './path-keys.js';
+import { PathKeys, callPathText, pathText } from './path-keys.js';
 import { migrate } from './schema.js';
 import { distinctPathCount, trickyLines } from './testing/call-lines.js';
 
 const WINDOW = { fromUnixNano: BASE_TIME_UNIX_NANO, toUnixNano: BASE_TIME_UNIX_NANO + 1_000_000_000n };
-const MAX_KEY = (1n << 64n) - 1n;
 
 let instance: DuckDBInstance;
 let conn: SerialConnection;
@@ -97,9 +96,6 @@ describe('pathText', () => {
     expect(pathText({ kinds: ['service'], names: ['\ud83d\ude00'], requests: [''] })).not.toBe(pathText({ kinds: ['service'], names: ['\ufffd\ufffd'], requests: [''] }));
   });
 
-  it('starts probing at a stable 64-bit hash (SHA-256 prefix), the same in every process', () => {
-    expect(pathHash('[]')).toBe(0x4f53cda18c2baa0cn);
-  });
 });
 
 describe('path keys in the writer', () => {
@@ -112,26 +108,15 @@ describe('path keys in the writer', () => {
     await expectBacktracesMatch(entries);
   });
 
-  it('stay exact when every path hashes to the same key: the probe moves on to the next free key', async () => {
+  it('number paths from 1, and a new writer (as after a restart) finds the stored keys and numbers new paths after them', async () => {
     const entries = trickyLines();
-    const colliding = () => 42n;
-    await replaceCalls(conn, new PathKeys({ hash: colliding }), packTraceCalls(entries.slice(0, 4)));
-    // A new writer (as after a restart) remembers nothing, and must find the same keys again.
-    await replaceCalls(conn, new PathKeys({ hash: colliding }), packTraceCalls(entries.map((e) => ({ ...e, firstDerivation: false }))));
+    await replaceCalls(conn, new PathKeys(), packTraceCalls(entries.slice(0, 4)));
+    const first = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
+    expect(first).toEqual(Array.from({ length: distinctPathCount(entries.slice(0, 4)) }, (_, i) => BigInt(i + 1)));
+    await replaceCalls(conn, new PathKeys(), packTraceCalls(entries.map((e) => ({ ...e, firstDerivation: false }))));
     expect(await miskeyed(entries)).toBe(0);
-    const paths = distinctPathCount(entries);
     const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
-    expect(keys).toEqual(Array.from({ length: paths }, (_, i) => 42n + BigInt(i)));
-    await expectBacktracesMatch(entries);
-  });
-
-  it('wrap around past the largest key', async () => {
-    const entries = trickyLines().slice(0, 3);
-    await replaceCalls(conn, new PathKeys({ hash: () => MAX_KEY }), packTraceCalls(entries));
-    const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
-    expect(keys).toContain(MAX_KEY);
-    expect(keys).toContain(0n);
-    expect(await miskeyed(entries)).toBe(0);
+    expect(keys).toEqual(Array.from({ length: distinctPathCount(entries) }, (_, i) => BigInt(i + 1)));
     await expectBacktracesMatch(entries);
   });
 
@@ -146,7 +131,7 @@ describe('path keys in the writer', () => {
   });
 
   it('remember no key of a write that rolled back', async () => {
-    const keys = new PathKeys({ hash: () => 7n });
+    const keys = new PathKeys();
     const entries = trickyLines();
     // Make the write fail after the path keys were resolved and the calls appended.
     await conn.run('ALTER TABLE derivations RENAME TO derivations_away');

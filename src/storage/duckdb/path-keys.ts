@@ -1,30 +1,28 @@
 /**
  * Path keys: each distinct call path (the three lists `path_kinds`, `path_names`,
- * `path_requests`) gets a 64-bit key, stored with every call (`calls.path_key`) and once in the
+ * `path_requests`) gets a key, stored with every call (`calls.path_key`) and once in the
  * dictionary `call_paths (path_key PRIMARY KEY, the three lists)`. Queries that group calls by
  * their whole path group by the key and read the lists from the dictionary for the few groups
  * (see `analytics/backtrace.ts`), instead of reading three list columns of every call.
  *
- * Exactness does not rest on the hash. The invariant is: **a call's `path_key` names the
- * dictionary row that holds exactly the call's path.** The primary key gives one path per key;
- * the writer gives a call a key only after it compared that key's dictionary row with the call's
- * path, inside the transaction that appends the call (a key whose row holds another path — a
- * 64-bit collision — is skipped: the path probes on to the next key, as in open addressing).
- * Rows are never deleted, so a probe sequence never loses a link. The key a path starts probing
- * at is the first 8 bytes of SHA-256 of its canonical text, so it is the same in every process
- * and every DuckDB version (DuckDB's own `hash()` promises neither).
+ * Keys are dense: numbered from 1 as paths are first written (since schema 10, whose migration
+ * renumbers a store's keys; before, a key was a 64-bit hash of the path). A hash is as random as a span id, and DuckDB stored each at
+ * ~9 bytes; small keys bit-pack into one or two (ADR 0009).
+ *
+ * The invariant: **a call's `path_key` names the dictionary row that holds exactly the call's
+ * path, and no two rows hold the same path.** The writer finds a path's row by comparing the
+ * lists themselves (a join on the three columns), inside the transaction that appends the call,
+ * and gives a path that has none the next key after the largest stored. One writer per store
+ * (`duckdb-storage.ts`), so no two writes claim a key at once. Rows are never deleted.
  *
  * Queries also re-group by the dictionary's lists after joining (a few rows), so even if one
  * path held two keys (which the writer avoids), no answer would split a group.
  */
-import { createHash } from 'node:crypto';
 import { LIST, UBIGINT, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDBListValue } from '@duckdb/node-api';
 import type { PathEntry } from '../../model/call.js';
 import type { SerialConnection } from './connection.js';
 import { chunksOfColumns } from './connection.js';
-
-const KEY_MASK = (1n << 64n) - 1n;
 
 /** A path as the three parallel lists the tables store, root first. */
 export interface PathLists {
@@ -69,14 +67,7 @@ function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd');
 }
 
-/** Where a path's probe sequence starts: the first 8 bytes of SHA-256 of its canonical text. */
-export function pathHash(text: string): bigint {
-  return createHash('sha256').update(text, 'utf8').digest().readBigUInt64BE(0);
-}
-
 export interface PathKeyOptions {
-  /** The probe start of a path (tests inject a colliding one). Default `pathHash`. */
-  readonly hash?: (text: string) => bigint;
   /** Paths whose keys are remembered between writes; past it the memory starts over. Default 100,000. */
   readonly maxRemembered?: number;
 }
@@ -85,8 +76,12 @@ export interface PathKeyOptions {
 export type ResolvedKeys = ReadonlyMap<string, bigint>;
 
 const FIND_ROWS = `SELECT p.path_key, p.path_kinds, p.path_names, p.path_requests
-FROM call_paths p JOIN (SELECT DISTINCT unnest($1::UBIGINT[]) AS path_key) q ON p.path_key = q.path_key`;
+FROM call_paths p JOIN (
+  SELECT unnest($1::VARCHAR[][]) AS kinds, unnest($2::VARCHAR[][]) AS names, unnest($3::VARCHAR[][]) AS requests
+) q ON p.path_kinds = q.kinds AND p.path_names = q.names AND p.path_requests = q.requests`;
+const NEXT_KEY = 'SELECT coalesce(max(path_key), 0) + 1 FROM call_paths';
 const DICTIONARY_TYPES = [UBIGINT, LIST(VARCHAR), LIST(VARCHAR), LIST(VARCHAR)];
+const LISTS = LIST(LIST(VARCHAR));
 
 /**
  * Assigns path keys against the `call_paths` dictionary of one store. One instance per open
@@ -95,11 +90,9 @@ const DICTIONARY_TYPES = [UBIGINT, LIST(VARCHAR), LIST(VARCHAR), LIST(VARCHAR)];
  */
 export class PathKeys {
   private remembered = new Map<string, bigint>();
-  private readonly hash: (text: string) => bigint;
   private readonly maxRemembered: number;
 
   constructor(options: PathKeyOptions = {}) {
-    this.hash = options.hash ?? pathHash;
     this.maxRemembered = options.maxRemembered ?? 100_000;
   }
 
@@ -111,30 +104,28 @@ export class PathKeys {
    */
   async resolve(conn: SerialConnection, paths: ReadonlyMap<string, PathLists>): Promise<ResolvedKeys> {
     const keys = new Map<string, bigint>();
-    const probing = new Map<string, bigint>();
-    for (const text of paths.keys()) {
+    const unknown: [string, PathLists][] = [];
+    for (const [text, lists] of paths) {
       const key = this.remembered.get(text);
       if (key !== undefined) keys.set(text, key);
-      else probing.set(text, this.hash(text) & KEY_MASK);
+      else unknown.push([text, lists]);
     }
-    const claimed = new Map<bigint, string>();
-    while (probing.size > 0) {
-      const stored = await this.storedTexts(conn, [...new Set(probing.values())]);
-      for (const [text, slot] of probing) {
-        const holder = stored.get(slot) ?? claimed.get(slot);
-        if (holder === undefined) {
-          claimed.set(slot, text);
-          keys.set(text, slot);
-          probing.delete(text);
-        } else if (holder === text) {
-          keys.set(text, slot);
-          probing.delete(text);
-        } else {
-          probing.set(text, (slot + 1n) & KEY_MASK); // a collision: try the next key
-        }
-      }
+    if (unknown.length === 0) return keys;
+    const column = (pick: (lists: PathLists) => readonly string[]) => listValue(unknown.map(([, lists]) => listValue([...pick(lists)])));
+    const rows = (await conn.query(FIND_ROWS, [column((l) => l.kinds), column((l) => l.names), column((l) => l.requests)], [LISTS, LISTS, LISTS])).getRows();
+    for (const [key, kinds, names, requests] of rows) {
+      keys.set(pathText({ kinds: strings(kinds), names: strings(names), requests: strings(requests) }), key as bigint);
     }
-    if (claimed.size > 0) await this.insert(conn, [...claimed].map(([key, text]) => [key, paths.get(text)!] as const));
+    const added: (readonly [bigint, PathLists])[] = [];
+    let next: bigint | undefined;
+    for (const [text, lists] of unknown) {
+      if (keys.has(text)) continue;
+      next ??= (await conn.query(NEXT_KEY)).getRows()[0]![0] as bigint;
+      keys.set(text, next);
+      added.push([next, lists]);
+      next++;
+    }
+    if (added.length > 0) await this.insert(conn, added);
     return keys;
   }
 
@@ -145,15 +136,6 @@ export class PathKeys {
       if (this.remembered.size >= this.maxRemembered) this.remembered = new Map();
       this.remembered.set(text, key);
     }
-  }
-
-  private async storedTexts(conn: SerialConnection, slots: readonly bigint[]): Promise<Map<bigint, string>> {
-    const rows = (await conn.query(FIND_ROWS, [listValue([...slots])], [LIST(UBIGINT)])).getRows();
-    const out = new Map<bigint, string>();
-    for (const [key, kinds, names, requests] of rows) {
-      out.set(key as bigint, pathText({ kinds: strings(kinds), names: strings(names), requests: strings(requests) }));
-    }
-    return out;
   }
 
   private async insert(conn: SerialConnection, rows: readonly (readonly [bigint, PathLists])[]): Promise<void> {
@@ -168,9 +150,9 @@ export class PathKeys {
 }
 
 /**
- * Migration step: gives the calls of a store written before path keys their keys. Every distinct
- * stored path gets a dictionary row (through `PathKeys`, as the writer would), then each call is
- * updated in place (rows keep their order, which the time zone maps rely on).
+ * Migration step (version 2): gives the calls of a store written before path keys their keys.
+ * Every distinct stored path gets a dictionary row (through `PathKeys`, as the writer would), then
+ * each call is updated in place (rows keep their order, which the time zone maps rely on).
  */
 export async function backfillPathKeys(conn: SerialConnection): Promise<void> {
   const rows = (await conn.query('SELECT DISTINCT path_kinds, path_names, path_requests FROM calls')).getRows();

@@ -57,7 +57,8 @@
  * Version 10 stores call ids as trace-local ordinals (`trace-call-ids.ts`): `calls.call_id` and
  * `path_call_ids` become UINTEGER ranks, and `derivations.call_ids` holds each trace's distinct
  * ids in rank order (a BLOB, 8 big-endian bytes each). Random 64-bit ids took half the calls table (1M-span benchmark store: 20 of
- * 41 B/span); ranks bit-pack to a byte or less. Both tables are rebuilt, the calls in their order.
+ * 41 B/span); ranks bit-pack to a byte or less. Path keys are renumbered from 1 (`path-keys.ts`):
+ * as 64-bit hashes they took another 5 B/span. The tables are rebuilt, the calls in their order.
  */
 import { StorageError } from '../api/storage.js';
 import type { SerialConnection } from './connection.js';
@@ -269,7 +270,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
-    description: 'trace-local call ids: calls hold ordinals, derivations.call_ids the ids they stand for',
+    description: 'trace-local call ids (calls hold ordinals, derivations.call_ids the ids they stand for) and path keys from 1',
     statements: [
       `CREATE TABLE derivations_v10 (
         trace_id UHUGEINT PRIMARY KEY,
@@ -281,6 +282,15 @@ export const MIGRATIONS: readonly Migration[] = [
       SELECT d.trace_id, d.derived_seq,
         CASE WHEN len(coalesce(i.ids, [])) = 0 THEN ''::BLOB ELSE list_reduce(list_transform(i.ids, x -> unhex(format('{:016x}', x))), (a, b) -> a || b) END
       FROM derivations d LEFT JOIN (${TRACE_IDS_V9}) i ON i.trace_id = d.trace_id`,
+      // Path keys from 1 (path-keys.ts): the old keys were 64-bit hashes.
+      `CREATE TABLE path_keys_v10 AS SELECT path_key AS old_key, row_number() OVER (ORDER BY path_key)::UBIGINT AS new_key FROM call_paths`,
+      `CREATE TABLE call_paths_v10 (
+        path_key UBIGINT PRIMARY KEY,
+        path_kinds VARCHAR[] NOT NULL,
+        path_names VARCHAR[] NOT NULL,
+        path_requests VARCHAR[] NOT NULL
+      )`,
+      `INSERT INTO call_paths_v10 SELECT k.new_key, p.path_kinds, p.path_names, p.path_requests FROM call_paths p JOIN path_keys_v10 k ON k.old_key = p.path_key`,
       `CREATE TABLE calls_v10 (${CALL_COLUMNS_V10})`,
       // In the old rows' order: the zone maps of start_time_ns and derived_seq rely on it.
       `INSERT INTO calls_v10
@@ -288,11 +298,14 @@ export const MIGRATIONS: readonly Migration[] = [
         c.k8s_cluster, c.k8s_node, c.k8s_namespace, c.k8s_pod, c.k8s_workload, c.start_time_ns, c.duration_ns, c.failed,
         c.failure_reason, c.stack_traces, c.depth,
         list_transform(c.path_call_ids, x -> CASE WHEN x IS NULL THEN NULL ELSE list_position(i.ids, x) END),
-        c.referring_page, c.proxies, c.derived_seq, c.path_key
-      FROM calls c JOIN (${TRACE_IDS_V9}) i ON i.trace_id = c.trace_id
+        c.referring_page, c.proxies, c.derived_seq, k.new_key
+      FROM calls c JOIN (${TRACE_IDS_V9}) i ON i.trace_id = c.trace_id JOIN path_keys_v10 k ON k.old_key = c.path_key
       ORDER BY c.rowid`,
       'DROP TABLE calls',
       'ALTER TABLE calls_v10 RENAME TO calls',
+      'DROP TABLE call_paths',
+      'ALTER TABLE call_paths_v10 RENAME TO call_paths',
+      'DROP TABLE path_keys_v10',
       'DROP TABLE derivations',
       'ALTER TABLE derivations_v10 RENAME TO derivations',
     ],
