@@ -121,6 +121,39 @@ describe('schema migrations', () => {
     });
   });
 
+  it('upgrade a version-9 store whose path keys are 64-bit hashes: keys from 1, calls and backtraces unchanged', async () => {
+    const old = trickyLines();
+    await writeVersion1Store(old);
+    const before = await withRawStore(async (conn) => Promise.all(old.map((e) => readVersion1Calls(conn, e.traceId))));
+    await withRawStore(async (conn) => {
+      await migrate(conn, MIGRATIONS.filter((m) => m.version <= 9));
+      // What a version-9 writer left: keys spread over all 64 bits (the SHA-256 prefix of the path).
+      await conn.transaction(async () => {
+        await conn.run(`CREATE TABLE hashed AS SELECT path_key AS k, hash(path_kinds, path_names, path_requests) AS h FROM call_paths`);
+        await conn.run(`UPDATE calls SET path_key = hashed.h FROM hashed WHERE calls.path_key = hashed.k`);
+        await conn.run(`CREATE TABLE paths_by_hash AS SELECT hashed.h AS path_key, p.path_kinds, p.path_names, p.path_requests FROM call_paths p JOIN hashed ON hashed.k = p.path_key`);
+        await conn.run('DELETE FROM call_paths');
+        await conn.run('INSERT INTO call_paths SELECT * FROM paths_by_hash');
+        await conn.run('DROP TABLE hashed');
+        await conn.run('DROP TABLE paths_by_hash');
+      });
+      expect((await conn.query('SELECT min(path_key) > 1000000 FROM call_paths')).getRows()[0]![0]).toBe(true);
+    });
+
+    const storage = await openDuckDbStorage({ dataDir, memoryLimit: '256MB' });
+    try {
+      expect(await Promise.all(old.map((e) => storage.getTraceCalls(e.traceId)))).toEqual(before);
+      await expectBacktracesMatch(storage, old);
+    } finally {
+      await storage.close();
+    }
+    await withRawStore(async (conn) => {
+      const keys = (await conn.query('SELECT path_key FROM call_paths ORDER BY path_key')).getRows().map(([k]) => k);
+      expect(keys).toEqual(Array.from({ length: distinctPathCount(old) }, (_, i) => BigInt(i + 1)));
+      expect((await conn.query(UNKEYED)).getRows()[0]![0]).toBe(0n);
+    });
+  });
+
   it('after the upgrade, writes calls with the keys of the paths already stored', async () => {
     const old = trickyLines();
     await writeVersion1Store(old);
