@@ -181,7 +181,8 @@ function hexWord(hex: string, at: number): number {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const [LOW, HIGH] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+/** Which of the two 32-bit words viewing a 64-bit element holds its low and its high half. */
+export const [LOW, HIGH] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
 
 /**
  * Writes the 16-digit lower-case hex id `hex` into element `index` of the `BigUint64Array` whose

@@ -174,8 +174,13 @@ function readStatus(buf: Uint8Array, from: number, end: number): { statusCode: n
 /** Where the last `readVarint` stopped (a module variable: no object per varint on this hot path). */
 let next = 0;
 
+/** Where the last `readVarint` stopped. */
+export function varintEnd(): number {
+  return next;
+}
+
 /** A varint of at most 7 bytes (values below 2^49, exact as numbers), ending at `next`; -1 when longer or cut off. */
-function readVarint(buf: Uint8Array, pos: number, end: number): number {
+export function readVarint(buf: Uint8Array, pos: number, end: number): number {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 7 && pos < end; i++) {

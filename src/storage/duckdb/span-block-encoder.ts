@@ -8,14 +8,14 @@
 import { brotliCompressSync, constants } from 'node:zlib';
 import { StorageError } from '../api/storage.js';
 import { NO_PARENT_ID, readPayloadFields, type PayloadFields } from './payload-fields.js';
-import { ColumnWriter } from './span-block-columns.js';
+import { ColumnWriter } from './span-block-column-writer.js';
 import { BLOCK_FORMAT, HEADER_BYTES, PER_EXPLICIT_BYTES, PER_SPAN_BYTES, type BlockSpans } from './span-blocks.js';
 import { summarizeTraces, type TraceBlockSummary } from './trace-summaries.js';
 
 /**
  * Brotli quality 4. With format 2's columns (`span-block-columns.ts`), on the benchmark's
- * 1000-span batches: quality 1 gives 42.6 B/span at 0.65 µs of CPU per span, quality 4 34.0 B/span
- * at 1.64 µs, quality 5 31.3 B/span at 2.87 µs. The store thread has the microsecond to spare
+ * 1000-span batches: quality 1 gives 43.6 B/span at 0.67 µs of CPU per span, quality 4 34.4 B/span
+ * at 1.64 µs, quality 5 31.6 B/span at 2.40 µs. The store thread has the microsecond to spare
  * (ADR 0010); format 1 used quality 1, when quality 4 cost 4× the CPU for 42 instead of 50 B/span.
  */
 const BROTLI_QUALITY = 4;

@@ -3,7 +3,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { StorageError } from '../api/storage.js';
 import { dataViewOf } from './id-codec.js';
 import { NO_PARENT_ID, readPayloadFields, type PayloadFields } from './payload-fields.js';
-import { StrippedPayloads } from './span-block-columns.js';
+import { StrippedPayloads } from './span-block-column-reader.js';
 import { allocateBlockSpans, BLOCK_FORMAT, HEADER_BYTES, PER_EXPLICIT_BYTES, PER_SPAN_BYTES, PLAIN_PAYLOADS_FORMAT, type BlockSpans } from './span-blocks.js';
 
 /** One span of a block, as `SpanBlock.span` reads it. */

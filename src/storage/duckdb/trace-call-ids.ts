@@ -19,7 +19,7 @@
  * `derivations` row in one transaction, so the two always agree; retention may delete some of a
  * trace's calls, which leaves ids nobody names, never a name without an id.
  */
-import type { CallBatch } from './call-batch.js';
+import { HIGH, LOW, type CallBatch } from './call-batch.js';
 
 export interface TraceCallIds {
   /** Per row of the batch: the ordinal of its call id. */
@@ -30,8 +30,6 @@ export interface TraceCallIds {
   readonly ids: readonly Uint8Array[];
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const [LOW, HIGH] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
 
 /**
  * The trace-local ordinals of `batch`'s call ids and path call ids. Ids are compared as their two
