@@ -13,9 +13,10 @@
  * The writer runs `STAGING_DDL` (temporary tables are per connection; it is a no-op once the
  * table exists), the append, the insert and the clean-up inside the write's transaction.
  */
-import { BIGINT, BOOLEAN, DuckDBDataChunk, LIST, UBIGINT, UHUGEINT, UINTEGER, listValue } from '@duckdb/node-api';
-import type { DuckDBListValue, DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DuckDBDataChunk, LIST, UBIGINT, UHUGEINT, UINTEGER } from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
 import { CHUNK_ROWS } from './connection.js';
+import { setFixedColumn, setListColumn, validityOf } from './chunk-columns.js';
 import { FAILED, HAS_RESOURCE, SYNTHETIC, TEXT_COLUMNS, TEXT_COUNT, type CallBatch } from './call-batch.js';
 import type { TraceCallIds } from './trace-call-ids.js';
 
@@ -52,54 +53,68 @@ FROM calls_staging`;
 
 export const CLEAR_STAGING = 'DELETE FROM calls_staging';
 
-const EMPTY_LIST = listValue([]);
-
 /**
  * Rows `from .. from + count` of `batch` as one staging chunk (at most `CHUNK_ROWS` rows), whose
  * path call ids start at `pathStart` in `batch.pathCallIds`; `pathKeys[i]` is the key of
  * `batch.paths[i]`, and call ids are stored as their trace-local ordinals (`ids`,
- * `trace-call-ids.ts`). The batch was checked when it was packed.
+ * `trace-call-ids.ts`). The batch was checked when it was packed. Every column is written whole
+ * from a typed array (`chunk-columns.ts`).
  */
 function stagingChunk(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUint64Array, from: number, count: number, pathStart: number): DuckDBDataChunk {
   const { traces, rows } = batch;
   const chunk = DuckDBDataChunk.create([...STAGING_TYPES], count);
-  const traceIds = traces.ids;
+  const to = from + count;
+  const trace = rows.trace.subarray(from, to);
+  const flags = rows.flags.subarray(from, to);
+  const bit = (mask: number) => Uint8Array.from(flags, (f) => ((f & mask) !== 0 ? 1 : 0));
+  const text = (t: number): [Uint32Array, Uint8Array | undefined] => {
+    const codes = new Uint32Array(count);
+    for (let i = 0; i < count; i++) codes[i] = rows.texts[(from + i) * TEXT_COUNT + t]!;
+    return [codes, validityOf(count, (i) => codes[i] !== 0)];
+  };
+  const depth = rows.depth.subarray(from, to);
+  const pathEnds = new Uint32Array(count);
+  let pathEnd = pathStart;
+  for (let i = 0; i < count; i++) pathEnds[i] = pathEnd += depth[i]!;
+  const listStart = (ends: Uint32Array) => (from === 0 ? 0 : ends[from - 1]!);
+
   let c = 0;
-  const next = (): DuckDBVector => chunk.getColumnVector(c++);
-  const fill = (vector: DuckDBVector, value: (row: number) => unknown): void => {
-    const set = vector.setItem.bind(vector) as (i: number, v: unknown) => void;
-    for (let i = 0; i < count; i++) set(i, value(from + i));
-    vector.flush();
-  };
-  const text = (column: number) => (r: number) => rows.texts[r * TEXT_COUNT + column] || null;
-  const list = (ends: Uint32Array, codes: Uint32Array) => (r: number): DuckDBListValue => {
-    const start = r === 0 ? 0 : ends[r - 1]!;
-    return start === ends[r] ? EMPTY_LIST : listValue([...codes.subarray(start, ends[r])]);
-  };
-  fill(next(), (r) => traceIds[rows.trace[r]!]);
-  fill(next(), (r) => ids.callOrdinals[r]);
-  fill(next(), (r) => (rows.flags[r]! & SYNTHETIC) !== 0);
-  for (let t = 0; t < 3; t++) fill(next(), text(t));
-  fill(next(), (r) => ((rows.flags[r]! & HAS_RESOURCE) !== 0 ? rows.resourceIds[r] : null));
-  for (let t = 3; t < 9; t++) fill(next(), text(t));
-  fill(next(), (r) => rows.starts[r]);
-  fill(next(), (r) => rows.durations[r]);
-  fill(next(), (r) => (rows.flags[r]! & FAILED) !== 0);
-  fill(next(), text(9));
-  fill(next(), list(rows.stackEnds, rows.stackCodes));
-  fill(next(), (r) => rows.depth[r]);
-  let pathId = pathStart; // rows are filled in order
-  fill(next(), (r) => {
-    const depth = rows.depth[r]!;
-    const ordinals = new Array<number | null>(depth);
-    for (let k = 0; k < depth; k++, pathId++) ordinals[k] = ids.pathOrdinals[pathId] || null;
-    return listValue(ordinals);
-  });
-  fill(next(), text(10));
-  fill(next(), list(rows.proxyEnds, rows.proxyCodes));
-  fill(next(), (r) => traces.derivedSeqs[rows.trace[r]!]);
-  fill(next(), (r) => pathKeys[rows.path[r]!]);
+  const fixed = (data: ArrayBufferView, validity?: Uint8Array) => setFixedColumn(chunk, c++, data, validity);
+  const textColumn = (t: number) => fixed(...text(t));
+  fixed(traceIdWords(traces.ids, trace));
+  fixed(ids.callOrdinals.subarray(from, to));
+  fixed(bit(SYNTHETIC));
+  for (let t = 0; t < 3; t++) textColumn(t);
+  fixed(rows.resourceIds.subarray(from, to), validityOf(count, (i) => (flags[i]! & HAS_RESOURCE) !== 0));
+  for (let t = 3; t < 9; t++) textColumn(t);
+  fixed(rows.starts.subarray(from, to));
+  fixed(rows.durations.subarray(from, to));
+  fixed(bit(FAILED));
+  textColumn(9);
+  setListColumn(chunk, c++, count, rows.stackEnds.subarray(from, to), listStart(rows.stackEnds), rows.stackCodes);
+  fixed(depth);
+  const paths = ids.pathOrdinals;
+  setListColumn(chunk, c++, count, pathEnds, pathStart, paths, validityOf(pathEnd - pathStart, (i) => paths[pathStart + i] !== 0));
+  textColumn(10);
+  setListColumn(chunk, c++, count, rows.proxyEnds.subarray(from, to), listStart(rows.proxyEnds), rows.proxyCodes);
+  fixed(BigUint64Array.from(trace, (t) => traces.derivedSeqs[t]!));
+  fixed(BigUint64Array.from(rows.path.subarray(from, to), (p) => pathKeys[p]!));
   return chunk;
+}
+
+/** `UHUGEINT` values of the rows' trace ids (`trace[i]` indexes `traceIds`): low 64 bits, then high. */
+function traceIdWords(traceIds: readonly bigint[], trace: Uint32Array): BigUint64Array {
+  const words = new BigUint64Array(traceIds.length * 2);
+  traceIds.forEach((id, t) => {
+    words[2 * t] = BigInt.asUintN(64, id);
+    words[2 * t + 1] = id >> 64n;
+  });
+  const out = new BigUint64Array(trace.length * 2);
+  for (let i = 0; i < trace.length; i++) {
+    out[2 * i] = words[2 * trace[i]!]!;
+    out[2 * i + 1] = words[2 * trace[i]! + 1]!;
+  }
+  return out;
 }
 
 /** `batch`'s rows as staging chunks of at most `CHUNK_ROWS` rows. */
