@@ -1,6 +1,6 @@
 /**
  * Derived calls as columns of numbers: the form a `replaceTraceCalls` write takes on its way to
- * DuckDB's staging table (`call-staging.ts`).
+ * DuckDB's `calls` table (`call-chunks.ts`).
  *
  * Why: the assembler derives calls on the main thread and the store writes them on its own thread
  * (`storage/worker`). Crossing as `ServiceCall` objects by structured clone cost ~20 ms to

@@ -1,5 +1,5 @@
 /**
- * Reading `calls` rows back into `ServiceCall`s (writes go through `call-staging.ts`). The path is
+ * Reading `calls` rows back into `ServiceCall`s (written by `call-chunks.ts`). The path is
  * stored as parallel lists (see `schema.ts`); call ids are trace-local ordinals into the trace's
  * `derivations.call_ids` (`trace-call-ids.ts`), and a NULL in `path_call_ids` stands for the ''
  * call id of the `unknown` caller.

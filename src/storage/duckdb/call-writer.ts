@@ -1,8 +1,8 @@
 /**
  * `replaceTraceCalls` for DuckDB, from a packed and checked `CallBatch` (`call-batch.ts`): one
  * transaction deletes the traces' old calls, resolves the path keys of the new ones (adding
- * dictionary rows for new paths, `path-keys.ts`), inserts them through the staging table
- * (`call-staging.ts`) with trace-local call ids, upserts their derivations (with the ids those
+ * dictionary rows for new paths, `path-keys.ts`), appends them (`call-chunks.ts`) with trace-local
+ * call ids, upserts their derivations (with the ids those
  * stand for, `trace-call-ids.ts`) and marks the minutes of the deleted and
  * inserted calls for the rollups (`analytics/rollup-minutes.ts`). Path keys are remembered only
  * after the commit.
@@ -10,10 +10,10 @@
  * Invariant the readers rely on: every call row of a trace carries the `derived_seq` of the
  * trace's `derivations` row. The delete finds old calls by it, before the upsert changes it.
  */
-import { BLOB, LIST, UBIGINT, UHUGEINT, VARCHAR, blobValue, listValue } from '@duckdb/node-api';
+import { BLOB, LIST, UBIGINT, UHUGEINT, blobValue, listValue } from '@duckdb/node-api';
 import type { SerialConnection } from './connection.js';
 import type { CallBatch } from './call-batch.js';
-import { CLEAR_STAGING, INSERT_STAGED, STAGING_DDL, stagingChunks } from './call-staging.js';
+import { callChunks } from './call-chunks.js';
 import { traceCallIds } from './trace-call-ids.js';
 import { markDirty } from './analytics/rollup-minutes.js';
 import type { PathKeys, PathLists } from './path-keys.js';
@@ -49,10 +49,7 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, b
     const resolved = await pathKeys.resolve(conn, paths);
     if (rows.count > 0) {
       const keyOfPath = BigUint64Array.from(batch.paths, (p) => resolved.get(p.text)!);
-      await conn.run(STAGING_DDL);
-      await conn.appendChunks('calls_staging', stagingChunks(batch, ids, keyOfPath), { temporary: true });
-      await conn.execute(INSERT_STAGED, [listValue([...batch.dictionary])], [LIST(VARCHAR)]);
-      await conn.execute(CLEAR_STAGING);
+      await conn.appendChunks('calls', callChunks(batch, ids, keyOfPath));
     }
     await conn.execute(
       UPSERT_DERIVATIONS,

@@ -28,7 +28,7 @@
  * DuckDB refuses that change on a table with an index, and refuses to rebuild an index in the
  * transaction that updated the table, so it is its own step (drop the index, alter, re-create).
  * Version 4 drops the three path lists from `calls`: `call_paths` has them by `path_key`, and
- * writing them cost the call writer a third of its time (`call-staging.ts`) and each call row
+ * writing them cost the call writer a third of its time (then through a staging table) and each call row
  * its largest columns. The `unknown` caller is still recognisable in a row: its path call id is NULL.
  * Version 5 adds `service_rollup` (`analytics/service-rollup.ts`): per minute and service, the
  * distinct instances/Kubernetes places, callers and callees of the calls starting then, kept by
