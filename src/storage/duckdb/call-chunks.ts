@@ -56,6 +56,7 @@ function callChunk(
   batch: CallBatch,
   ids: TraceCallIds,
   pathKeys: BigUint64Array,
+  traceWords: BigUint64Array,
   utf8: (code: number) => Uint8Array,
   from: number,
   count: number,
@@ -85,7 +86,12 @@ function callChunk(
     writeTexts(child, ends[to - 1]! - start, codes.subarray(start), utf8);
   };
 
-  fixed(traceIdWords(traces.ids, trace));
+  const traceIds = new BigUint64Array(2 * count);
+  for (let i = 0; i < count; i++) {
+    traceIds[2 * i] = traceWords[2 * trace[i]!]!;
+    traceIds[2 * i + 1] = traceWords[2 * trace[i]! + 1]!;
+  }
+  fixed(traceIds);
   fixed(ids.callOrdinals.subarray(from, to));
   bit(SYNTHETIC);
   for (let t = 0; t < 3; t++) text(t); // kind, service, request
@@ -106,19 +112,14 @@ function callChunk(
   return chunk;
 }
 
-/** `UHUGEINT` values of the rows' trace ids (`trace[i]` indexes `traceIds`): low 64 bits, then high. */
-function traceIdWords(traceIds: readonly bigint[], trace: Uint32Array): BigUint64Array {
+/** Each trace id as a `UHUGEINT` value: its low 64 bits, then its high 64 bits. */
+function traceIdWords(traceIds: readonly bigint[]): BigUint64Array {
   const words = new BigUint64Array(traceIds.length * 2);
   traceIds.forEach((id, t) => {
     words[2 * t] = BigInt.asUintN(64, id);
     words[2 * t + 1] = id >> 64n;
   });
-  const out = new BigUint64Array(trace.length * 2);
-  for (let i = 0; i < trace.length; i++) {
-    out[2 * i] = words[2 * trace[i]!]!;
-    out[2 * i + 1] = words[2 * trace[i]! + 1]!;
-  }
-  return out;
+  return words;
 }
 
 /** `batch`'s rows as chunks of at most `CHUNK_ROWS` `calls` rows, in row order. */
@@ -126,11 +127,12 @@ export function callChunks(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUin
   const encoder = new TextEncoder();
   const encoded: Uint8Array[] = [];
   const utf8 = (code: number): Uint8Array => (encoded[code] ??= encoder.encode(batch.dictionary[code - 1]!));
+  const traceWords = traceIdWords(batch.traces.ids);
   const chunks: DuckDBDataChunk[] = [];
   let pathStart = 0;
   for (let from = 0; from < batch.rows.count; from += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, batch.rows.count - from);
-    chunks.push(callChunk(batch, ids, pathKeys, utf8, from, count, pathStart));
+    chunks.push(callChunk(batch, ids, pathKeys, traceWords, utf8, from, count, pathStart));
     for (let r = from; r < from + count; r++) pathStart += batch.rows.depth[r]!;
   }
   return chunks;
