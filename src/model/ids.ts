@@ -12,8 +12,8 @@ const scratch = Buffer.alloc(2 * SCRATCH_BYTES);
  * Lower-case hex of `bytes[offset .. offset + length)`. This runs per span on the ingest path
  * (trace ids as map keys, span ids in skeletons), so an id becomes one flat string: its digits go to
  * a scratch buffer that Node decodes in one native call. Building it by `+=` made a cons string per
- * byte, ~0.6 KB of garbage per trace id, which was the assembler's largest allocation (heap profile
- * of `bench:ingest`, session 8).
+ * byte, ~0.5 KB of garbage per trace id, most of the assembler's allocation (heap profile of
+ * `bench:ingest`, session 8).
  */
 export function bytesToHex(bytes: Uint8Array, offset = 0, length = bytes.length - offset): string {
   if (length > SCRATCH_BYTES) return Buffer.from(bytes.buffer, bytes.byteOffset + offset, length).toString('hex');

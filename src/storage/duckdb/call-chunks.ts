@@ -45,23 +45,25 @@ const CALL_TYPES: readonly DuckDBType[] = [
   UBIGINT, // path_key
 ];
 
+/** What every chunk of one write reads. */
+interface Write {
+  /** Checked when it was packed. */
+  readonly batch: CallBatch;
+  /** Call ids as trace-local ordinals (`trace-call-ids.ts`). */
+  readonly ids: TraceCallIds;
+  /** `pathKeys[i]` is the key of `batch.paths[i]`. */
+  readonly pathKeys: BigUint64Array;
+  /** Per trace of the batch, its id as a `UHUGEINT`: low 64 bits, then high. */
+  readonly traceWords: BigUint64Array;
+  /** A dictionary text's UTF-8 bytes, by code. */
+  readonly utf8: (code: number) => Uint8Array;
+}
+
 /**
- * Rows `from .. from + count` of `batch` as one chunk of `calls` rows (at most `CHUNK_ROWS`), whose
- * path call ids start at `pathStart` in `batch.pathCallIds`; `pathKeys[i]` is the key of
- * `batch.paths[i]`, call ids are stored as their trace-local ordinals (`ids`,
- * `trace-call-ids.ts`), and `utf8(code)` is a dictionary text's bytes. The batch was checked when
- * it was packed.
+ * Rows `from .. from + count` of the write's batch as one chunk of `calls` rows (at most
+ * `CHUNK_ROWS`), whose path call ids start at `pathStart` in `batch.pathCallIds`.
  */
-function callChunk(
-  batch: CallBatch,
-  ids: TraceCallIds,
-  pathKeys: BigUint64Array,
-  traceWords: BigUint64Array,
-  utf8: (code: number) => Uint8Array,
-  from: number,
-  count: number,
-  pathStart: number,
-): DuckDBDataChunk {
+function callChunk({ batch, ids, pathKeys, traceWords, utf8 }: Write, from: number, count: number, pathStart: number): DuckDBDataChunk {
   const { traces, rows } = batch;
   const chunk = DuckDBDataChunk.create([...CALL_TYPES], count);
   const to = from + count;
@@ -126,13 +128,18 @@ function traceIdWords(traceIds: readonly bigint[]): BigUint64Array {
 export function callChunks(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUint64Array): DuckDBDataChunk[] {
   const encoder = new TextEncoder();
   const encoded: Uint8Array[] = [];
-  const utf8 = (code: number): Uint8Array => (encoded[code] ??= encoder.encode(batch.dictionary[code - 1]!));
-  const traceWords = traceIdWords(batch.traces.ids);
+  const write: Write = {
+    batch,
+    ids,
+    pathKeys,
+    traceWords: traceIdWords(batch.traces.ids),
+    utf8: (code) => (encoded[code] ??= encoder.encode(batch.dictionary[code - 1]!)),
+  };
   const chunks: DuckDBDataChunk[] = [];
   let pathStart = 0;
   for (let from = 0; from < batch.rows.count; from += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, batch.rows.count - from);
-    chunks.push(callChunk(batch, ids, pathKeys, traceWords, utf8, from, count, pathStart));
+    chunks.push(callChunk(write, from, count, pathStart));
     for (let r = from; r < from + count; r++) pathStart += batch.rows.depth[r]!;
   }
   return chunks;

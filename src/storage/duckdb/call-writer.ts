@@ -2,10 +2,9 @@
  * `replaceTraceCalls` for DuckDB, from a packed and checked `CallBatch` (`call-batch.ts`): one
  * transaction deletes the traces' old calls, resolves the path keys of the new ones (adding
  * dictionary rows for new paths, `path-keys.ts`), appends them (`call-chunks.ts`) with trace-local
- * call ids, upserts their derivations (with the ids those
- * stand for, `trace-call-ids.ts`) and marks the minutes of the deleted and
- * inserted calls for the rollups (`analytics/rollup-minutes.ts`). Path keys are remembered only
- * after the commit.
+ * call ids, upserts their derivations (with the ids those stand for, `trace-call-ids.ts`) and marks
+ * the minutes of the deleted and inserted calls for the rollups (`analytics/rollup-minutes.ts`).
+ * Path keys are remembered only after the commit.
  *
  * Invariant the readers rely on: every call row of a trace carries the `derived_seq` of the
  * trace's `derivations` row. The delete finds old calls by it, before the upsert changes it.

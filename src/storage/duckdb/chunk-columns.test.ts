@@ -1,5 +1,6 @@
 import { BIGINT, BOOLEAN, DuckDBDataChunk, DuckDBInstance, LIST, UHUGEINT, UINTEGER, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnVector, validityOf, writeFixed, writeListEntries, writeTexts } from './chunk-columns.js';
 
@@ -25,6 +26,12 @@ describe('chunk columns', () => {
     appender.closeSync();
     return (await conn.runAndReadAll('SELECT * FROM t')).getRowsJS();
   }
+
+  it('writes through the very binding @duckdb/node-api loads: its vectors are handles of that binding', () => {
+    const require = createRequire(import.meta.url);
+    const nodeApi = require.resolve('@duckdb/node-api');
+    expect(require.resolve('@duckdb/node-bindings', { paths: [nodeApi] })).toBe(require.resolve('@duckdb/node-bindings'));
+  });
 
   it('marks only the invalid rows, and needs no mask when every row is valid', () => {
     expect(validityOf(70, () => true)).toBeUndefined();

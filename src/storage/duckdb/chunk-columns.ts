@@ -14,7 +14,7 @@
  *   length, prefix and a pointer into the vector's own string heap.
  *
  * The functions take the raw vectors of `@duckdb/node-bindings`, the binding `@duckdb/node-api`
- * is built on (package.json pins the version node-api needs). The vector must have the column's
+ * is built on (package.json pins both to one version; ADR 0011). The vector must have the column's
  * type and room for the rows; nothing here checks either (the caller builds both from one column
  * list).
  */

@@ -95,7 +95,6 @@ describe('pathText', () => {
     expect(pathText({ kinds: ['service'], names: ['x\ud800'], requests: ['\udc00'] })).toBe(pathText({ kinds: ['service'], names: ['x\ufffd'], requests: ['\ufffd'] }));
     expect(pathText({ kinds: ['service'], names: ['\ud83d\ude00'], requests: [''] })).not.toBe(pathText({ kinds: ['service'], names: ['\ufffd\ufffd'], requests: [''] }));
   });
-
 });
 
 describe('path keys in the writer', () => {

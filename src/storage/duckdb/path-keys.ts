@@ -6,8 +6,8 @@
  * (see `analytics/backtrace.ts`), instead of reading three list columns of every call.
  *
  * Keys are dense: numbered from 1 as paths are first written (since schema 10, whose migration
- * renumbers a store's keys; before, a key was a 64-bit hash of the path). A hash is as random as a span id, and DuckDB stored each at
- * ~9 bytes; small keys bit-pack into one or two (ADR 0009).
+ * renumbers a store's keys; before, a key was a 64-bit hash of the path). A hash is as random as
+ * a span id, and DuckDB stored each at ~9 bytes; small keys bit-pack into one or two (ADR 0009).
  *
  * The invariant: **a call's `path_key` names the dictionary row that holds exactly the call's
  * path, and no two rows hold the same path.** The writer finds a path's row by comparing the

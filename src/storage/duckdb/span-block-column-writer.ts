@@ -44,9 +44,9 @@ export class ColumnWriter {
 
   /**
    * Writes `payload` without the values `f` locates into `out` at `at`; returns the end. Runs per
-   * span on the store thread, so it allocates nothing per span (a view or array per cut made
-   * ~0.7 KB of garbage a span, a third of the store thread's allocation: heap profile of
-   * `bench:ingest`, session 8).
+   * span on the store thread, so it makes no view, array or `DataView` per cut: those were ~1.3 KB
+   * of garbage a span, over a third of the store thread's allocation (heap profile of
+   * `bench:ingest`, session 8). What is left per span is one view for a payload's long tail.
    */
   strip(out: Uint8Array, at: number, payload: Uint8Array, f: PayloadFields): number {
     const k = this.count++;

@@ -30,7 +30,6 @@ export interface TraceCallIds {
   readonly ids: readonly Uint8Array[];
 }
 
-
 /**
  * The trace-local ordinals of `batch`'s call ids and path call ids. Ids are compared as their two
  * 32-bit words: reading a `BigUint64Array` element makes a `BigInt` on the heap, and this runs for
