@@ -5,7 +5,8 @@
  * answered by one `result` with the same id; requests travel in order, several to a message. Arguments and results cross by structured clone
  * (which keeps bigints, Maps, Sets and byte arrays), except `appendSpans`'s batch, which is packed
  * into one transferred buffer (`batch-transfer.ts`), `replaceTraceCalls`'s entries, which are packed
- * into columns with transferred buffers (`duckdb/call-batch.ts`), and `ReadOptions` signals, which stay on the
+ * into columns with transferred buffers (`duckdb/call-batch.ts`) in steps, so a call made after one
+ * may reach the worker before it (writes of calls reach it in call order), and `ReadOptions` signals, which stay on the
  * main thread (`READ_OPTIONS_ARGUMENT`: an unanswered `cancel` request aborts the worker's copy).
  * The method list is checked against the
  * `Storage` interface, so a method added to the interface fails to compile here until it is
@@ -13,7 +14,7 @@
  */
 import type { Storage, StorageCapabilities, TraceCalls } from '../api/storage.js';
 import type { DuckDbStore } from '../duckdb/duckdb-storage.js';
-import { callBatchBuffers, packTraceCalls, type CallBatch } from '../duckdb/call-batch.js';
+import { callBatchBuffers, packTraceCallsStepwise, type CallBatch } from '../duckdb/call-batch.js';
 import { StorageError } from '../api/storage.js';
 import type { SpanBatch } from '../../model/span-batch.js';
 import { packSpanBatch, unpackSpanBatch } from './batch-transfer.js';
@@ -153,17 +154,26 @@ export interface EncodedArguments {
   readonly transfer: ArrayBuffer[];
 }
 
-export function encodeArguments(method: ForwardedMethod, args: readonly unknown[]): EncodedArguments {
+/** A call's arguments as posted; `replaceTraceCalls`'s go through `encodeTraceCalls` instead. */
+export function encodeArguments(method: Exclude<ForwardedMethod, 'replaceTraceCalls'>, args: readonly unknown[]): EncodedArguments {
   if (method === 'appendSpans') {
     const packed = packSpanBatch(args[0] as SpanBatch);
     return { args: [packed], transfer: [packed.buffer] };
   }
-  if (method === 'replaceTraceCalls') {
-    // Packed (and checked) here, where the calls were derived: the worker reads columns.
-    const batch = packTraceCalls(args[0] as readonly TraceCalls[]);
-    return { args: [batch], transfer: callBatchBuffers(batch) };
-  }
   return { args, transfer: [] };
+}
+
+/**
+ * `replaceTraceCalls`'s entries as posted: packed (and checked) here, where the calls were derived,
+ * so the worker reads columns. Packed in steps (`packTraceCallsStepwise`), with the event loop let
+ * through between them; rejects as `packTraceCalls` throws.
+ */
+export async function encodeTraceCalls(entries: readonly TraceCalls[]): Promise<EncodedArguments> {
+  const steps = packTraceCallsStepwise(entries);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done === true) return { args: [step.value], transfer: callBatchBuffers(step.value) };
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**

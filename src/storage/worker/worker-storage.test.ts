@@ -7,7 +7,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../api/storage.js';
 import type { Storage, TraceCalls } from '../api/storage.js';
-import { spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
+import { serviceCall, spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
+import { CALLS_PER_STEP } from '../duckdb/call-batch.js';
 import { pseudoRandomBytes } from '../conformance/harness.js';
 import { storageConformance } from '../conformance/suite.js';
 import { DATABASE_FILE, openDuckDbStorage } from '../duckdb/duckdb-storage.js';
@@ -52,6 +53,24 @@ describe('worker storage', () => {
     expect(batch.traceIds.byteLength).toBe(16);
     const stored = (await store.getTrace(traceIdHex(1))).spans[0]!;
     expect(Buffer.from(stored.payload).equals(Buffer.from(payload))).toBe(true);
+  });
+
+  it('writes calls in call order, and a write still being packed when close() is called lands', async () => {
+    const dataDir = await tempDir();
+    const store = await open(dataDir);
+    const traceId = traceIdHex(9);
+    const callsOf = (n: number, service: string) =>
+      Array.from({ length: n }, (_, i) => serviceCall({ traceId, callId: (i + 1).toString(16).padStart(16, '0'), service }));
+    // The first write takes several packing steps, the second one: sent in call order, the second replaces the first.
+    const first = store.replaceTraceCalls([{ traceId, calls: callsOf(3 * CALLS_PER_STEP, 'first'), derivedSeq: 1n, firstDerivation: true }]);
+    const second = store.replaceTraceCalls([{ traceId, calls: callsOf(2, 'second'), derivedSeq: 2n, firstDerivation: false }]);
+    const third = store.replaceTraceCalls([{ traceId: traceIdHex(10), calls: callsOf(2 * CALLS_PER_STEP, 'third').map((c) => ({ ...c, traceId: traceIdHex(10) })), derivedSeq: 3n, firstDerivation: true }]);
+    await store.close();
+    await Promise.all([first, second, third]);
+    stores.splice(stores.indexOf(store), 1);
+    const reopened = await open(dataDir);
+    expect((await reopened.getTraceCalls(traceId)).map((c) => c.service)).toEqual(['second', 'second']);
+    expect(await reopened.getTraceCalls(traceIdHex(10))).toHaveLength(2 * CALLS_PER_STEP);
   });
 
   it('rejects a failed call with the same StorageError the store gives on the main thread, statement included', async () => {

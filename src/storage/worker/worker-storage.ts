@@ -21,10 +21,10 @@ import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '../api/storage.js';
-import type { Storage, StorageCapabilities } from '../api/storage.js';
+import type { Storage, StorageCapabilities, TraceCalls } from '../api/storage.js';
 import type { DuckDbStorageOptions } from '../duckdb/duckdb-storage.js';
 import { DATABASE_FILE } from '../duckdb/duckdb-storage.js';
-import { FORWARDED_METHODS, READ_OPTIONS_ARGUMENT, encodeArguments, fromWireError } from './protocol.js';
+import { FORWARDED_METHODS, READ_OPTIONS_ARGUMENT, encodeArguments, encodeTraceCalls, fromWireError } from './protocol.js';
 import type { ForwardedMethod, FromWorker, Request, ToWorker, WorkerStart } from './protocol.js';
 
 export interface WorkerStorageOptions extends DuckDbStorageOptions {
@@ -118,6 +118,8 @@ class WorkerClient {
   private openPending: Pending | undefined;
   private fatal: StorageError | undefined;
   private closing: Promise<void> | undefined;
+  /** Settles once the `replaceTraceCalls` entries being packed are sent (or failed to pack). */
+  private packing: Promise<void> = Promise.resolve();
   private exitExpected = false;
   /** Resolves once the thread has ended. */
   readonly exited: Promise<void>;
@@ -144,6 +146,7 @@ class WorkerClient {
   call(method: ForwardedMethod, args: readonly unknown[]): Promise<unknown> {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closing) return Promise.reject(this.closedError());
+    if (method === 'replaceTraceCalls') return this.replaceTraceCalls(args[0] as readonly TraceCalls[]);
     const optionsAt = READ_OPTIONS_ARGUMENT[method];
     const signal = optionsAt === undefined ? undefined : signalOf(args[optionsAt]);
     if (signal?.aborted) return Promise.reject(new StorageError(`${method}: read cancelled before it was sent`, undefined, { cause: signal.reason }));
@@ -167,12 +170,37 @@ class WorkerClient {
     return this.send(request, transfer).finally(() => signal.removeEventListener('abort', cancel));
   }
 
+  /**
+   * Packs `entries` in steps (`encodeTraceCalls`), so that thousands of calls do not hold this
+   * thread, which answers OTLP requests, for tens of milliseconds; then sends them. One write is
+   * packed at a time, so writes reach the worker in call order.
+   */
+  private replaceTraceCalls(entries: readonly TraceCalls[]): Promise<unknown> {
+    const encoded = this.packing.then(() => encodeTraceCalls(entries));
+    this.packing = encoded.then(
+      () => undefined,
+      () => undefined,
+    );
+    return encoded.then(
+      ({ args, transfer }) => {
+        // Made before any `close()`, which waits for the packing: it is still sent.
+        if (this.fatal) throw this.fatal;
+        return this.send({ type: 'call', id: this.nextId++, method: 'replaceTraceCalls', args }, transfer);
+      },
+      (cause: unknown) => {
+        throw new StorageError(`replaceTraceCalls: ${messageOf(cause)}`, undefined, { cause });
+      },
+    );
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutDown();
     return this.closing;
   }
 
   private async shutDown(): Promise<void> {
+    // Calls made before close() are sent first, the ones still being packed too.
+    await this.packing;
     // After a crash there is nothing left to flush; the crash was reported to every caller.
     if (this.fatal) return this.exited;
     try {
