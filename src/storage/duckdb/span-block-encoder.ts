@@ -2,10 +2,11 @@
  * Writes span blocks (layout in `span-blocks.ts`): the columns serialized one after another, a
  * span's own columns only where its payload does not hold them, those payloads' ids and times
  * moved to columns at the end (`span-block-columns.ts`), brotli over the whole.
- * Synchronous on purpose: the span writer encodes a batch the moment it arrives
- * (`span-writer.ts`), while the previous group's COMMIT waits for its fsync.
+ * The span writer encodes a batch the moment it arrives (`span-writer.ts`), while the previous
+ * group's COMMIT runs, and compresses on libuv's thread pool (`encodeSpanBlockAsync`): brotli is
+ * half of encoding, and on the store's thread it held up the callbacks of every statement.
  */
-import { brotliCompressSync, constants } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, constants, type BrotliOptions } from 'node:zlib';
 import { StorageError } from '../api/storage.js';
 import { NO_PARENT_ID, readPayloadFields, type PayloadFields } from './payload-fields.js';
 import { ColumnWriter } from './span-block-column-writer.js';
@@ -33,6 +34,23 @@ export interface EncodedBlock {
 
 /** Serializes and compresses `spans` (at least one span). */
 export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
+  const { body, options, meta } = serializeSpanBlock(spans);
+  return { bytes: brotliCompressSync(body, options), ...meta };
+}
+
+/** `encodeSpanBlock`, compressing on libuv's thread pool; it serializes before it returns. */
+export function encodeSpanBlockAsync(spans: BlockSpans): Promise<EncodedBlock> {
+  const { body, options, meta } = serializeSpanBlock(spans);
+  return new Promise((resolve, reject) => {
+    brotliCompress(body, options, (error, bytes) => {
+      if (error) reject(new StorageError(`a span block did not compress: ${error.message}`, undefined, { cause: error }));
+      else resolve({ bytes, ...meta });
+    });
+  });
+}
+
+/** `spans` serialized, the compressor's options for it, and what the block's rows say of it. */
+function serializeSpanBlock(spans: BlockSpans): { body: Buffer; options: BrotliOptions; meta: Omit<EncodedBlock, 'bytes'> } {
   const n = spans.length;
   if (n === 0) throw new StorageError('a span block holds at least one span');
   const explicit: number[] = [];
@@ -95,14 +113,14 @@ export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
   at = columns.finish(out, at);
   if (at > size) throw new StorageError(`span block size mismatch: wrote ${at} of at most ${size} bytes`);
 
-  const compressed = brotliCompressSync(out.subarray(0, at), {
+  const options = {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
       // A window just large enough for the block: a larger one costs its allocation on every call.
       [constants.BROTLI_PARAM_LGWIN]: Math.min(24, Math.max(16, Math.ceil(Math.log2(at)))),
       [constants.BROTLI_PARAM_SIZE_HINT]: at,
     },
-  });
+  };
   let minStart = spans.startTimeUnixNano[0]!;
   let maxStart = minStart;
   for (let i = 1; i < n; i++) {
@@ -110,7 +128,7 @@ export function encodeSpanBlock(spans: BlockSpans): EncodedBlock {
     if (start < minStart) minStart = start;
     if (start > maxStart) maxStart = start;
   }
-  return { bytes: compressed, spans: n, firstSeq, lastSeq, minStart, maxStart, traces: summarizeTraces(spans) };
+  return { body: out.subarray(0, at), options, meta: { spans: n, firstSeq, lastSeq, minStart, maxStart, traces: summarizeTraces(spans) } };
 }
 
 /** What `readPayloadFields` finds in span `i`'s payload, if that is exactly the span's columns. */

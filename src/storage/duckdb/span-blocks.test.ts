@@ -11,7 +11,7 @@ import { StorageError } from '../api/storage.js';
 import { BASE_TIME_UNIX_NANO, spanBatch, spanIdHex, str, traceIdHex, type SpanSpec } from '../conformance/fixtures.js';
 import { HOSTILE_STRINGS, pseudoRandomBytes } from '../conformance/harness.js';
 import { cutIntoBlocks } from './block-cutter.js';
-import { encodeSpanBlock, type EncodedBlock } from './span-block-encoder.js';
+import { encodeSpanBlock, encodeSpanBlockAsync, type EncodedBlock } from './span-block-encoder.js';
 import { SpanBlock } from './span-block-reader.js';
 import { blockSpansOf, type BlockSpans } from './span-blocks.js';
 
@@ -290,5 +290,13 @@ describe('span blocks', () => {
     const encoded = encodeSpanBlock(blockSpansOf(batch, 1n));
     expect(encoded.bytes.length).toBeLessThan(0.25 * payloadBytes);
     expect(explicitCount(encoded)).toBe(0);
+  });
+
+  it('encodes the same block when it compresses on the thread pool', async () => {
+    const spans = blockSpansOf(decoded(makeTraceRequest({ traces: 20 })), 5n);
+    const sync = encodeSpanBlock(spans);
+    const pooled = await encodeSpanBlockAsync(spans);
+    expect(Buffer.from(pooled.bytes).equals(Buffer.from(sync.bytes))).toBe(true);
+    expect({ ...pooled, bytes: undefined }).toEqual({ ...sync, bytes: undefined });
   });
 });

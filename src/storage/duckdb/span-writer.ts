@@ -12,25 +12,26 @@ import type { SerialConnection } from './connection.js';
 import { encodeAttributes, flattenAttributes } from './attribute-codec.js';
 import { cutIntoBlocks } from './block-cutter.js';
 import { appendBlocks } from './block-rows.js';
-import { encodeSpanBlock, type EncodedBlock } from './span-block-encoder.js';
+import { encodeSpanBlock, encodeSpanBlockAsync, type EncodedBlock } from './span-block-encoder.js';
 import { SpanBlock } from './span-block-reader.js';
 
 /**
  * A batch on its way into a group commit, with its seq; a batch of `ENCODE_ALONE_SPANS` spans or
- * more is encoded into its blocks as soon as it arrives, while the previous group's COMMIT waits
- * for its fsync on DuckDB's thread (before, encoding ran inside the commit loop: ~5 of every
- * ~13 ms). Smaller batches are joined with the rest of their group first: they compress better so.
+ * more is encoded into its blocks as soon as it arrives, while the previous group's COMMIT runs
+ * (before, encoding ran inside the commit loop: ~5 of every ~13 ms). Smaller batches are joined
+ * with the rest of their group first: they compress better so.
  */
 export interface PreparedAppend {
   readonly batch: SpanBatch;
   readonly seq: bigint;
-  readonly blocks: EncodedBlock[] | undefined;
+  /** Settles once compressed (`encodeSpanBlockAsync`); the group's commit awaits it. */
+  readonly blocks: Promise<EncodedBlock[]> | undefined;
 }
 
 const ENCODE_ALONE_SPANS = 512;
 
-function encodeBlocks(batches: readonly SpanBatch[], seqs: readonly bigint[]): EncodedBlock[] {
-  return cutIntoBlocks(batches, seqs).map((spans) => encodeSpanBlock(spans));
+function encodeBlocks(batches: readonly SpanBatch[], seqs: readonly bigint[]): Promise<EncodedBlock[]> {
+  return Promise.all(cutIntoBlocks(batches, seqs).map((spans) => encodeSpanBlockAsync(spans)));
 }
 
 const INSERT_RESOURCE = `INSERT INTO resources (id, bytes, attributes, attribute_strings) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`;
@@ -58,17 +59,21 @@ export class SpanWriter {
   /** `batch` with its seq, ready for `commitGroup`; a large batch is encoded now. */
   prepare(batch: SpanBatch, seq: bigint): PreparedAppend {
     if (batch.length < ENCODE_ALONE_SPANS) return { batch, seq, blocks: undefined };
-    return { batch, seq, blocks: encodeBlocks([batch], [seq]) };
+    const blocks = encodeBlocks([batch], [seq]);
+    blocks.catch(() => undefined); // awaited by the group's commit, which reports a failure
+    return { batch, seq, blocks };
   }
 
   /** Stores every prepared append, all in one transaction. */
   async commitGroup(appends: readonly PreparedAppend[]): Promise<void> {
     const batches = appends.map((a) => a.batch);
     const joined = appends.filter((a) => a.blocks === undefined);
-    const blocks = [
-      ...appends.flatMap((a) => a.blocks ?? []),
-      ...encodeBlocks(joined.map((a) => a.batch), joined.map((a) => a.seq)),
-    ];
+    const blocks = (
+      await Promise.all([
+        ...appends.map((a) => a.blocks ?? []),
+        encodeBlocks(joined.map((a) => a.batch), joined.map((a) => a.seq)),
+      ])
+    ).flat();
     // Ids are spent even if the commit fails: a gap is harmless.
     const firstBlockId = this.nextBlockId;
     this.nextBlockId += BigInt(blocks.length);
