@@ -30,6 +30,8 @@ export interface ClientInput {
   readonly spansPerRequest: number;
   /** Gzip only: distinct requests compressed before the run. */
   readonly gzipPool: number;
+  /** Hops pick callees and routes at random (`PayloadOptions.randomRoutes`). */
+  readonly randomRoutes: boolean;
 }
 
 export interface ClientResult {
@@ -91,7 +93,7 @@ function markerOffsets(bytes: Buffer): number[] {
 function requestMaker(input: ClientInput): (n: number) => Buffer {
   const traces = Math.max(1, Math.round(input.spansPerRequest / 10));
   const templates = Array.from({ length: 16 }, (_, i) => {
-    const bytes = Buffer.from(encodeTraceRequest(markTraceIds(makeTraceRequest({ traces, spansPerTrace: 10, seed: input.index * 1000 + i + 1 }), i)));
+    const bytes = Buffer.from(encodeTraceRequest(markTraceIds(makeTraceRequest({ traces, spansPerTrace: 10, seed: input.index * 1000 + i + 1, randomRoutes: input.randomRoutes }), i)));
     return { bytes, offsets: markerOffsets(bytes) };
   });
   return (n) => {

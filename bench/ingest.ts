@@ -6,7 +6,11 @@
  *
  *   npm run bench:ingest -- [--transport http|gzip|grpc] [--gzip] [--sink] [--clients 4]
  *     [--seconds 20] [--warmup 12] [--spans-per-request 1000] [--gzip-pool 300] [--quick] [--profile]
- *     [--storage duckdb|clickhouse]
+ *     [--storage duckdb|clickhouse] [--random-routes]
+ *
+ * Traces follow a fixed call graph (bench/payloads.ts), as in a real deployment; `--random-routes`
+ * draws every hop's callee and route at random instead, the payload before session 9, in which
+ * nearly every trace has call paths of its own: a worst case for the path dictionary.
  *
  * `--storage clickhouse` stores into a throwaway ClickHouse server (the test harness's, bench/clickhouse-server.ts)
  * instead of DuckDB; its CPU, peak RSS and table sizes are reported beside Tributary's.
@@ -147,6 +151,8 @@ async function main(): Promise<void> {
   const warmupSeconds = numberFlag('warmup', 12);
   const spansPerRequest = numberFlag('spans-per-request', 1000);
   const gzipPool = numberFlag('gzip-pool', 300);
+  // --random-routes: every hop's callee and route drawn at random (bench/payloads.ts), so nearly every trace has call paths of its own.
+  const randomRoutes = process.argv.includes('--random-routes');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tributary-bench-'));
   const loadBefore = loadavg()[0]!;
   // --storage clickhouse: a throwaway ClickHouse from the test harness (bench/clickhouse-server.ts).
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
   let progressAtWindow: Promise<{ derived: number; live: number }> = Promise.resolve({ derived: 0, live: 0 });
   let progress: { start: { derived: number; live: number }; end: { derived: number; live: number } } | undefined;
   try {
-    const inputs = Array.from({ length: clients }, (_, index): ClientInput => ({ index, transport, port, warmupSeconds, seconds, spansPerRequest, gzipPool }));
+    const inputs = Array.from({ length: clients }, (_, index): ClientInput => ({ index, transport, port, warmupSeconds, seconds, spansPerRequest, gzipPool, randomRoutes }));
     const forked = await forkClients(inputs);
     for (const child of forked.children) child.send('start');
     let cpuAtWindow = 0;
@@ -212,6 +218,7 @@ async function main(): Promise<void> {
     transport: TRANSPORT_LABEL[transport],
     clients,
     spansPerRequest,
+    routes: randomRoutes ? 'random per hop (--random-routes)' : 'call graph',
     warmupSeconds,
     seconds,
     spansPerSecond: Math.round(spans / seconds),

@@ -19,6 +19,13 @@ export interface PayloadOptions {
   readonly startTimeUnixNano?: bigint;
   /** Fraction of traces whose deepest server span fails with an exception. Default 0.05. */
   readonly errorRate?: number;
+  /**
+   * Every hop picks its callee and its route at random (the payload before session 9), instead of
+   * following the call graph of `callGraph`. Nearly every trace then has call paths of its own
+   * (18 routes per hop: ~6,200 distinct paths in 13,600 calls), which no real topology has: a
+   * worst case for the path dictionary. Default false.
+   */
+  readonly randomRoutes?: boolean;
 }
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same payload everywhere. */
@@ -79,6 +86,41 @@ function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)]!;
 }
 
+/** An endpoint a hop calls: a route of a service. */
+interface Endpoint {
+  readonly service: number;
+  readonly method: string;
+  readonly route: string;
+}
+
+const graphs = new Map<number, readonly (readonly Endpoint[])[]>();
+
+/**
+ * The call graph of `serviceCount` services: each endpoint (service, method, route) calls one
+ * fixed endpoint of another service, as a real service's handler calls the same downstream
+ * routes every time. Indexed by service, then `endpointIndex`. The same for every request and
+ * client (its own seed), so traces entering at the same route follow the same chain.
+ */
+function callGraph(serviceCount: number): readonly (readonly Endpoint[])[] {
+  let graph = graphs.get(serviceCount);
+  if (graph === undefined) {
+    const rnd = makeRandom(0x5eed);
+    graph = Array.from({ length: serviceCount }, (_, service) =>
+      Array.from({ length: METHODS.length * ROUTES.length }, () => ({
+        service: (service + 1 + Math.floor(rnd() * (serviceCount - 1))) % serviceCount,
+        method: pick(rnd, METHODS),
+        route: pick(rnd, ROUTES),
+      })),
+    );
+    graphs.set(serviceCount, graph);
+  }
+  return graph;
+}
+
+function endpointIndex(method: string, route: string): number {
+  return METHODS.indexOf(method) * ROUTES.length + ROUTES.indexOf(route);
+}
+
 const EMPTY = new Uint8Array(0);
 
 function baseSpan(fields: Partial<OtlpSpan> & Pick<OtlpSpan, 'traceId' | 'spanId' | 'name' | 'kind' | 'startTimeUnixNano' | 'endTimeUnixNano'>): OtlpSpan {
@@ -107,6 +149,7 @@ export function makeTraceRequest(opts: PayloadOptions = {}): OtlpTraceRequest {
   let clock = opts.startTimeUnixNano ?? 1_767_225_600_000_000_000n;
 
   const services = SERVICE_NAMES.slice(0, serviceCount);
+  const graph = opts.randomRoutes === true ? undefined : callGraph(serviceCount);
   const spansByService: OtlpSpan[][] = services.map(() => []);
 
   for (let t = 0; t < traces; t++) {
@@ -120,9 +163,12 @@ export function makeTraceRequest(opts: PayloadOptions = {}): OtlpTraceRequest {
     let start = clock;
     let remaining = spansPerTrace;
     let depth = 0;
+    /** The endpoint the previous hop called; the entry's is random. */
+    let called: Endpoint | undefined;
     while (remaining > 0) {
-      const method = pick(rnd, METHODS);
-      const route = pick(rnd, ROUTES);
+      // Drawn in either mode, so the rest of the payload is drawn alike.
+      const drawn = { method: pick(rnd, METHODS), route: pick(rnd, ROUTES) };
+      const { method, route } = called ?? drawn;
       const serverId = randomBytes(rnd, 8);
       const duration = BigInt(1_000_000 + Math.floor(rnd() * 50_000_000)) / BigInt(depth + 1);
       const fails = failing && remaining <= 2;
@@ -197,7 +243,9 @@ export function makeTraceRequest(opts: PayloadOptions = {}): OtlpTraceRequest {
         remaining--;
         continue;
       }
-      const next = (service + 1 + Math.floor(rnd() * (serviceCount - 1))) % serviceCount;
+      const drawnNext = (service + 1 + Math.floor(rnd() * (serviceCount - 1))) % serviceCount;
+      called = graph?.[service]![endpointIndex(method, route)];
+      const next = called?.service ?? drawnNext;
       spansByService[service]!.push(
         baseSpan({
           traceId,
