@@ -9,8 +9,9 @@
  * harness's; not cached, every run loads) and times the same queries on it.
  *
  * Each query runs twice to warm up, then `--runs` times, or fewer (at least 5) once its measured
- * runs took `--budget-seconds`; every run of "trace by id" reads a different trace. With fewer
- * than 100 runs, p99 is the slowest run. Targets (issue 6, stated for 10M spans): backtrace and flow p50 < 50 ms, trace
+ * runs took `--budget-seconds`; every run of "trace by id" reads a different trace. A query held
+ * to a p99 target runs at least 200 times (budget permitting); with fewer than 100 runs, p99 is
+ * the slowest run. Targets (issue 6, stated for 10M spans): backtrace and flow p50 < 50 ms, trace
  * by id p99 < 20 ms.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,8 @@ import { numberFlag, round, sizeLabel, stringFlag, writePartResult, type Measure
 const WARMUP_RUNS = 2;
 /** Runs every query gets, however slow. */
 const MIN_RUNS = 5;
+/** Runs a query held to a p99 target gets (budget permitting), so that its p99 is not its slowest run. */
+const P99_RUNS = 200;
 const targetSpans = numberFlag('spans', 1_000_000);
 const runs = numberFlag('runs', 50);
 /** `--storage clickhouse`: the same traffic loaded into a throwaway ClickHouse (bench/clickhouse-demo-store.ts). */
@@ -58,7 +61,9 @@ async function measure(query: string, run: (i: number) => Promise<string>, targe
   const times: number[] = [];
   let size = '';
   const budgetEnd = performance.now() + budgetSeconds * 1000;
-  for (let i = 0; i < runs && (i < MIN_RUNS || performance.now() < budgetEnd); i++) {
+  // A p99 of fewer than 100 runs is the slowest run: one cold read or GC pause decides it.
+  const wanted = target?.percentile === 'p99Ms' ? Math.max(runs, P99_RUNS) : runs;
+  for (let i = 0; i < wanted && (i < MIN_RUNS || performance.now() < budgetEnd); i++) {
     const started = performance.now();
     size = await run(i + WARMUP_RUNS);
     times.push(performance.now() - started);
