@@ -70,7 +70,8 @@ export interface TraceCalls {
   readonly derivedSeq: bigint;
   /**
    * True when the caller knows the store holds no calls of this trace yet (its first derivation
-   * in this process and not a recovery), so the store may skip deleting old rows. When unsure: false.
+   * in this process and not a recovery), so the store may skip deleting old rows. When unsure:
+   * false. A wrong true costs the store more work, never a duplicate call.
    */
   readonly firstDerivation: boolean;
 }

@@ -115,7 +115,7 @@ function callChunk({ batch, ids, pathKeys, traceWords, utf8 }: Write, from: numb
 }
 
 /** Each trace id as a `UHUGEINT` value: its low 64 bits, then its high 64 bits. */
-function traceIdWords(traceIds: readonly bigint[]): BigUint64Array {
+export function traceIdWords(traceIds: readonly bigint[]): BigUint64Array {
   const words = new BigUint64Array(traceIds.length * 2);
   traceIds.forEach((id, t) => {
     words[2 * t] = BigInt.asUintN(64, id);
@@ -124,15 +124,18 @@ function traceIdWords(traceIds: readonly bigint[]): BigUint64Array {
   return words;
 }
 
-/** `batch`'s rows as chunks of at most `CHUNK_ROWS` `calls` rows, in row order. */
-export function callChunks(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUint64Array): DuckDBDataChunk[] {
+/**
+ * `batch`'s rows as chunks of at most `CHUNK_ROWS` `calls` rows, in row order; `traceWords` is
+ * `traceIdWords(batch.traces.ids)`.
+ */
+export function callChunks(batch: CallBatch, ids: TraceCallIds, pathKeys: BigUint64Array, traceWords: BigUint64Array): DuckDBDataChunk[] {
   const encoder = new TextEncoder();
   const encoded: Uint8Array[] = [];
   const write: Write = {
     batch,
     ids,
     pathKeys,
-    traceWords: traceIdWords(batch.traces.ids),
+    traceWords,
     utf8: (code) => (encoded[code] ??= encoder.encode(batch.dictionary[code - 1]!)),
   };
   const chunks: DuckDBDataChunk[] = [];

@@ -2,7 +2,8 @@
  * `replaceTraceCalls` for DuckDB, from a packed and checked `CallBatch` (`call-batch.ts`): one
  * transaction deletes the traces' old calls, resolves the path keys of the new ones (adding
  * dictionary rows for new paths, `path-keys.ts`), appends them (`call-chunks.ts`) with trace-local
- * call ids, upserts their derivations (with the ids those stand for, `trace-call-ids.ts`) and marks
+ * call ids, writes their derivations (with the ids those stand for, `trace-call-ids.ts`: appended
+ * for traces packed as first derivations, upserted for the others) and marks
  * the minutes of the deleted and inserted calls for the rollups (`analytics/rollup-minutes.ts`).
  * Path keys are remembered only after the commit.
  *
@@ -12,7 +13,8 @@
 import { BLOB, LIST, UBIGINT, UHUGEINT, blobValue, listValue } from '@duckdb/node-api';
 import type { SerialConnection } from './connection.js';
 import type { CallBatch } from './call-batch.js';
-import { callChunks } from './call-chunks.js';
+import { callChunks, traceIdWords } from './call-chunks.js';
+import { derivationChunks } from './derivation-chunks.js';
 import { traceCallIds } from './trace-call-ids.js';
 import { markDirty } from './analytics/rollup-minutes.js';
 import type { PathKeys, PathLists } from './path-keys.js';
@@ -33,28 +35,51 @@ const DELETE_CALLS = `DELETE FROM calls USING (
 WHERE calls.trace_id = o.trace_id AND calls.derived_seq = o.derived_seq RETURNING calls.start_time_ns`;
 
 export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, batch: CallBatch): Promise<void> {
+  if (batch.traces.ids.length === 0) return;
+  try {
+    await write(conn, pathKeys, batch, true);
+  } catch (error: unknown) {
+    // A trace said to be new had a derivation after all (its `firstDerivation` was wrong): the
+    // write rolled back; write it again as if every trace might have old calls.
+    if (!(error instanceof Error && /violates primary key constraint/.test(error.message))) throw error;
+    await write(conn, pathKeys, batch, false);
+  }
+}
+
+/**
+ * One transaction. With `trustFirst`, the traces packed as first derivations (`mayHaveCalls` 0)
+ * get their `derivations` rows appended (`derivation-chunks.ts`), and a row already there fails
+ * the write with a primary key violation; the others are deleted first and upserted.
+ */
+async function write(conn: SerialConnection, pathKeys: PathKeys, batch: CallBatch, trustFirst: boolean): Promise<void> {
   const { traces, rows } = batch;
-  if (traces.ids.length === 0) return;
   const paths = new Map<string, PathLists>(batch.paths.map((p) => [p.text, p.lists]));
-  const toDelete = traces.ids.filter((_, i) => traces.mayHaveCalls[i] === 1);
+  const fresh: number[] = [];
+  const again: number[] = [];
+  traces.ids.forEach((_, t) => (trustFirst && traces.mayHaveCalls[t] === 0 ? fresh : again).push(t));
   const starts: bigint[] = [...rows.starts];
   const ids = traceCallIds(batch);
+  const traceWords = traceIdWords(traces.ids);
   const keys = await conn.transaction(async () => {
-    if (toDelete.length > 0) {
+    if (again.length > 0) {
       // The delete returns the old calls' starts: their minutes' rollup rows change too.
-      const deleted = (await conn.query(DELETE_CALLS, [listValue(toDelete)], [LIST(UHUGEINT)])).getRows();
+      const deleted = (await conn.query(DELETE_CALLS, [listValue(again.map((t) => traces.ids[t]!))], [LIST(UHUGEINT)])).getRows();
       for (const [start] of deleted) starts.push(start as bigint);
     }
+    // First, so that a wrong first derivation fails the write before the calls are appended.
+    if (fresh.length > 0) await conn.appendChunks('derivations', derivationChunks(fresh, traceWords, traces.derivedSeqs, ids.ids));
     const resolved = await pathKeys.resolve(conn, paths);
     if (rows.count > 0) {
       const keyOfPath = BigUint64Array.from(batch.paths, (p) => resolved.get(p.text)!);
-      await conn.appendChunks('calls', callChunks(batch, ids, keyOfPath));
+      await conn.appendChunks('calls', callChunks(batch, ids, keyOfPath, traceWords));
     }
-    await conn.execute(
-      UPSERT_DERIVATIONS,
-      [listValue([...traces.ids]), listValue([...traces.derivedSeqs]), listValue(ids.ids.map((own) => blobValue(own)))],
-      [LIST(UHUGEINT), LIST(UBIGINT), LIST(BLOB)],
-    );
+    if (again.length > 0) {
+      await conn.execute(
+        UPSERT_DERIVATIONS,
+        [listValue(again.map((t) => traces.ids[t]!)), listValue(again.map((t) => traces.derivedSeqs[t]!)), listValue(again.map((t) => blobValue(ids.ids[t]!)))],
+        [LIST(UHUGEINT), LIST(UBIGINT), LIST(BLOB)],
+      );
+    }
     await markDirty(conn, starts, Date.now());
     return resolved;
   });

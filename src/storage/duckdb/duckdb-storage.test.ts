@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance, UHUGEINT } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../api/storage.js';
-import { spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
+import { serviceCall, spanBatch, spanIdHex, traceIdHex } from '../conformance/fixtures.js';
 import { storageConformance } from '../conformance/suite.js';
 import { DATABASE_FILE, openDuckDbStorage } from './duckdb-storage.js';
 import { MIGRATIONS } from './schema.js';
@@ -70,6 +70,24 @@ describe('duckdb specifics', () => {
     const opening = openDuckDbStorage({ dataDir });
     await expect(opening).rejects.toBeInstanceOf(StorageError);
     await expect(opening).rejects.toThrow(/newer/);
+  });
+
+  it('replaces the calls of a trace wrongly said to be a first derivation: no duplicates, no error', async () => {
+    const storage = await openDuckDbStorage({ dataDir: await tempDir() });
+    const [a, b] = [traceIdHex(1), traceIdHex(2)];
+    const call = (traceId: string, id: number, service: string) => serviceCall({ traceId, callId: spanIdHex(id), service });
+    await storage.replaceTraceCalls([{ traceId: a, calls: [call(a, 1, 'old'), call(a, 2, 'old')], derivedSeq: 1n, firstDerivation: true }]);
+    await storage.replaceTraceCalls([
+      { traceId: a, calls: [call(a, 3, 'new')], derivedSeq: 2n, firstDerivation: true },
+      { traceId: b, calls: [call(b, 4, 'b')], derivedSeq: 2n, firstDerivation: true },
+    ]);
+    const calls = await storage.getTraceCalls(a);
+    const other = await storage.getTraceCalls(b);
+    const derived = await storage.derivedTraces([a, b]);
+    await storage.close();
+    expect(calls.map((c) => [c.callId, c.service])).toEqual([[spanIdHex(3), 'new']]);
+    expect(other.map((c) => c.service)).toEqual(['b']);
+    expect([...derived].sort()).toEqual([a, b]);
   });
 
   it('finds a trace\'s blocks through the trace_blocks index, not a scan', async () => {
