@@ -107,7 +107,10 @@ export function packTraceCalls(entries: readonly TraceCalls[]): CallBatch {
   for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value;
 }
 
-/** Calls packed between two pauses of `packTraceCallsStepwise`: ~2 ms of work. */
+/**
+ * Calls packed between two pauses of `packTraceCallsStepwise`: 1.4–4 ms of work, by how many
+ * distinct paths they hold.
+ */
 export const CALLS_PER_STEP = 1_000;
 
 /**

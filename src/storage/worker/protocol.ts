@@ -2,15 +2,18 @@
  * The messages between a `Storage` proxy on the main thread and the store in its worker thread.
  *
  * Every `Storage` method except `close` is forwarded as `{ type: 'call', method, args }` and
- * answered by one `result` with the same id; requests travel in order, several to a message. Arguments and results cross by structured clone
- * (which keeps bigints, Maps, Sets and byte arrays), except `appendSpans`'s batch, which is packed
- * into one transferred buffer (`batch-transfer.ts`), `replaceTraceCalls`'s entries, which are packed
- * into columns with transferred buffers (`duckdb/call-batch.ts`) in steps, so a call made after one
- * may reach the worker before it (writes of calls reach it in call order), and `ReadOptions` signals, which stay on the
- * main thread (`READ_OPTIONS_ARGUMENT`: an unanswered `cancel` request aborts the worker's copy).
- * The method list is checked against the
- * `Storage` interface, so a method added to the interface fails to compile here until it is
- * forwarded.
+ * answered by one `result` with the same id; requests travel in order, several to a message.
+ * Arguments and results cross by structured clone (which keeps bigints, Maps, Sets and byte
+ * arrays), except:
+ * - `appendSpans`'s batch, packed into one transferred buffer (`batch-transfer.ts`);
+ * - `replaceTraceCalls`'s entries, packed into columns with transferred buffers
+ *   (`duckdb/call-batch.ts`) in steps, so a call made after one may reach the worker before it
+ *   (writes of calls reach it in call order);
+ * - `ReadOptions` signals, which stay on the main thread (`READ_OPTIONS_ARGUMENT`: an unanswered
+ *   `cancel` request aborts the worker's copy).
+ *
+ * The method list is checked against the `Storage` interface, so a method added to the interface
+ * fails to compile here until it is forwarded.
  */
 import type { Storage, StorageCapabilities, TraceCalls } from '../api/storage.js';
 import type { DuckDbStore } from '../duckdb/duckdb-storage.js';
