@@ -88,12 +88,7 @@ function callChunk({ batch, ids, pathKeys, traceWords, utf8 }: Write, from: numb
     writeTexts(child, ends[to - 1]! - start, codes.subarray(start), utf8);
   };
 
-  const traceIds = new BigUint64Array(2 * count);
-  for (let i = 0; i < count; i++) {
-    traceIds[2 * i] = traceWords[2 * trace[i]!]!;
-    traceIds[2 * i + 1] = traceWords[2 * trace[i]! + 1]!;
-  }
-  fixed(traceIds);
+  fixed(rowTraceWords(traceWords, trace));
   fixed(ids.callOrdinals.subarray(from, to));
   bit(SYNTHETIC);
   for (let t = 0; t < 3; t++) text(t); // kind, service, request
@@ -121,6 +116,16 @@ export function traceIdWords(traceIds: readonly bigint[]): BigUint64Array {
     words[2 * t] = BigInt.asUintN(64, id);
     words[2 * t + 1] = id >> 64n;
   });
+  return words;
+}
+
+/** Each row's trace id as `UHUGEINT` words: `traceOfRow[i]` indexes `traceWords` (`traceIdWords`). */
+export function rowTraceWords(traceWords: BigUint64Array, traceOfRow: ArrayLike<number>): BigUint64Array {
+  const words = new BigUint64Array(2 * traceOfRow.length);
+  for (let i = 0; i < traceOfRow.length; i++) {
+    words[2 * i] = traceWords[2 * traceOfRow[i]!]!;
+    words[2 * i + 1] = traceWords[2 * traceOfRow[i]! + 1]!;
+  }
   return words;
 }
 

@@ -15,7 +15,7 @@ import type { SerialConnection } from './connection.js';
 import type { CallBatch } from './call-batch.js';
 import { callChunks, traceIdWords } from './call-chunks.js';
 import { derivationChunks } from './derivation-chunks.js';
-import { traceCallIds } from './trace-call-ids.js';
+import { traceCallIds, type TraceCallIds } from './trace-call-ids.js';
 import { markDirty } from './analytics/rollup-minutes.js';
 import type { PathKeys, PathLists } from './path-keys.js';
 
@@ -36,14 +36,30 @@ WHERE calls.trace_id = o.trace_id AND calls.derived_seq = o.derived_seq RETURNIN
 
 export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, batch: CallBatch): Promise<void> {
   if (batch.traces.ids.length === 0) return;
+  const write: Write = {
+    batch,
+    paths: new Map<string, PathLists>(batch.paths.map((p) => [p.text, p.lists])),
+    ids: traceCallIds(batch),
+    traceWords: traceIdWords(batch.traces.ids),
+  };
   try {
-    await write(conn, pathKeys, batch, true);
+    await writeOnce(conn, pathKeys, write, true);
   } catch (error: unknown) {
     // A trace said to be new had a derivation after all (its `firstDerivation` was wrong): the
     // write rolled back; write it again as if every trace might have old calls.
     if (!(error instanceof Error && /violates primary key constraint/.test(error.message))) throw error;
-    await write(conn, pathKeys, batch, false);
+    await writeOnce(conn, pathKeys, write, false);
   }
+}
+
+/** What both attempts of one `replaceCalls` write, derived once from its batch. */
+interface Write {
+  readonly batch: CallBatch;
+  /** The batch's paths by canonical text. */
+  readonly paths: ReadonlyMap<string, PathLists>;
+  readonly ids: TraceCallIds;
+  /** `traceIdWords(batch.traces.ids)`. */
+  readonly traceWords: BigUint64Array;
 }
 
 /**
@@ -51,15 +67,12 @@ export async function replaceCalls(conn: SerialConnection, pathKeys: PathKeys, b
  * get their `derivations` rows appended (`derivation-chunks.ts`), and a row already there fails
  * the write with a primary key violation; the others are deleted first and upserted.
  */
-async function write(conn: SerialConnection, pathKeys: PathKeys, batch: CallBatch, trustFirst: boolean): Promise<void> {
+async function writeOnce(conn: SerialConnection, pathKeys: PathKeys, { batch, paths, ids, traceWords }: Write, trustFirst: boolean): Promise<void> {
   const { traces, rows } = batch;
-  const paths = new Map<string, PathLists>(batch.paths.map((p) => [p.text, p.lists]));
   const fresh: number[] = [];
   const again: number[] = [];
   traces.ids.forEach((_, t) => (trustFirst && traces.mayHaveCalls[t] === 0 ? fresh : again).push(t));
   const starts: bigint[] = [...rows.starts];
-  const ids = traceCallIds(batch);
-  const traceWords = traceIdWords(traces.ids);
   const keys = await conn.transaction(async () => {
     if (again.length > 0) {
       // The delete returns the old calls' starts: their minutes' rollup rows change too.
